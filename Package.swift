@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Numeric kernels are compiled with optimisation even in debug builds: the test suite trains
+/// real networks, and unoptimised Swift loops over pointers are 20-50x slower.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "Tuna",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tuna", targets: ["tuna"]),
+        .library(name: "TunaNN", targets: ["TunaNN"]),
+        .library(name: "TunaSearch", targets: ["TunaSearch"]),
+        .library(name: "TunaData", targets: ["TunaData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "TunaTensor", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "TunaNN", dependencies: ["TunaTensor"], swiftSettings: optimized),
+        .target(
+            name: "TunaData",
+            dependencies: ["TunaTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: optimized),
+        .target(name: "TunaSearch", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .executableTarget(
+            name: "tuna",
+            dependencies: [
+                "TunaNN", "TunaData", "TunaSearch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimized),
+        .testTarget(name: "TunaTensorTests", dependencies: ["TunaTensor"]),
+        .testTarget(name: "TunaNNTests", dependencies: ["TunaNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TunaDataTests", dependencies: ["TunaData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TunaSearchTests", dependencies: ["TunaSearch"]),
+    ]
+)
