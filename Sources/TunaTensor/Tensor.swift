@@ -11,6 +11,9 @@ public struct Tensor: @unchecked Sendable {
     public private(set) var count: Int
     @usableFromInline var storage: TensorStorage
 
+    /// A shared tensor with no elements: the cheap placeholder for a buffer not yet sized.
+    public static let empty = Tensor(zeros: [0])
+
     /// A tensor of zeros.
     public init(zeros shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")

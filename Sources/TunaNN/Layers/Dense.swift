@@ -1,0 +1,180 @@
+import TunaTensor
+
+/// A fully connected layer: `y = activation(x W + b)`, applied along the last axis (so a
+/// sequence of vectors is transformed step by step, as in Keras).
+public final class Dense: ActivatedLayer {
+    /// The declarative settings (Keras names).
+    public struct Config: Hashable, Sendable {
+        public var units: Int
+        public var activation: Activation = .linear
+        public var useBias: Bool = true
+        public var kernelInitializer: Initializer = .glorotUniform
+        public var biasInitializer: Initializer = .zeros
+        public var kernelRegularizer: Regularizer?
+        public var biasRegularizer: Regularizer?
+        public var kernelConstraint: Constraint?
+        public var name: String?
+
+        public init(
+            units: Int, activation: Activation = .linear, useBias: Bool = true,
+            kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+            kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+            kernelConstraint: Constraint? = nil, name: String? = nil
+        ) {
+            self.units = units
+            self.activation = activation
+            self.useBias = useBias
+            self.kernelInitializer = kernelInitializer
+            self.biasInitializer = biasInitializer
+            self.kernelRegularizer = kernelRegularizer
+            self.biasRegularizer = biasRegularizer
+            self.kernelConstraint = kernelConstraint
+            self.name = name
+        }
+    }
+
+    public let config: Config
+    public var name: String
+    public var activation: Activation { config.activation }
+    public private(set) var kernel: Parameter?
+    public private(set) var bias: Parameter?
+    private var inputShape: [Int] = []
+
+    private var input = Tensor.empty
+    private var preActivation = Tensor.empty
+    private var output = Tensor.empty
+    private var scratch = Tensor.empty
+    private var inputGradient = Tensor.empty
+
+    public init(_ config: Config) {
+        self.config = config
+        self.name = config.name ?? "dense"
+    }
+
+    /// `Dense(64, activation: .relu)`, as in Keras.
+    public convenience init(
+        _ units: Int, activation: Activation = .linear, useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+        kernelConstraint: Constraint? = nil, name: String? = nil
+    ) {
+        self.init(Config(
+            units: units, activation: activation, useBias: useBias, kernelInitializer: kernelInitializer,
+            biasInitializer: biasInitializer, kernelRegularizer: kernelRegularizer,
+            biasRegularizer: biasRegularizer, kernelConstraint: kernelConstraint, name: name))
+    }
+
+    public var spec: LayerSpec { .dense(config) }
+
+    public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+        guard config.units > 0 else { throw NNError.invalidArgument("layer '\(name)': units must be positive, got \(config.units)") }
+        guard let inputDim = inputShape.last, inputDim > 0 else {
+            throw NNError.shapeMismatch("layer '\(name)' needs an input with a last axis, got \(inputShape)")
+        }
+        self.inputShape = inputShape
+        kernel = Parameter(
+            name: "kernel", value: config.kernelInitializer.make(shape: [inputDim, config.units], generator: &generator),
+            regularizer: config.kernelRegularizer, constraint: config.kernelConstraint)
+        if config.useBias {
+            bias = Parameter(
+                name: "bias", value: config.biasInitializer.make(shape: [config.units], generator: &generator),
+                regularizer: config.biasRegularizer)
+        }
+        return Array(inputShape.dropLast()) + [config.units]
+    }
+
+    public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+        guard let kernel else { throw NNError.notReady("layer '\(name)' is not built") }
+        try checkInput(x, expected: inputShape, layer: name)
+        let inputDim = kernel.value.shape[0], units = config.units
+        let rows = x.count / inputDim
+        var outShape = x.shape
+        outShape[outShape.count - 1] = units
+        preActivation.reuse(shape: outShape)
+        x.withUnsafeBufferPointer { px in
+            kernel.value.withUnsafeBufferPointer { pw in
+                preActivation.withUnsafeMutableBufferPointer { pz in
+                    guard let z = pz.baseAddress else { return }
+                    if let bias {
+                        bias.value.withUnsafeBufferPointer { pb in
+                            for r in 0..<rows { (z + r * units).update(from: pb.baseAddress!, count: units) }
+                        }
+                    }
+                    BLAS.gemm(
+                        m: rows, n: units, k: inputDim, a: px.baseAddress!, lda: inputDim,
+                        b: pw.baseAddress!, ldb: units, beta: bias == nil ? 0 : 1, c: z, ldc: units)
+                }
+            }
+        }
+        if training { input = x }
+        if case .linear = config.activation { return preActivation }
+        output.reuse(shape: outShape)
+        preActivation.withUnsafeBufferPointer { pz in
+            output.withUnsafeMutableBufferPointer { py in
+                config.activation.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: units)
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        if case .linear = config.activation {
+            return try backward(preActivationGradient: outputGradient, needsInputGradient: needsInputGradient)
+        }
+        scratch.reuse(shape: outputGradient.shape)
+        preActivation.withUnsafeBufferPointer { pz in
+            output.withUnsafeBufferPointer { py in
+                outputGradient.withUnsafeBufferPointer { pdy in
+                    scratch.withUnsafeMutableBufferPointer { pdz in
+                        config.activation.gradient(
+                            z: pz.baseAddress!, y: py.baseAddress!, dy: pdy.baseAddress!, dz: pdz.baseAddress!,
+                            count: pdz.count, rowLength: config.units)
+                    }
+                }
+            }
+        }
+        return try backward(preActivationGradient: scratch, needsInputGradient: needsInputGradient)
+    }
+
+    public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let kernel else { throw NNError.notReady("layer '\(name)' is not built") }
+        guard dz.shape == preActivation.shape, input.count > 0 || dz.count == 0 else {
+            throw NNError.shapeMismatch("layer '\(name)': gradient \(dz.shape) does not match output \(preActivation.shape) (backward without a training forward?)")
+        }
+        let inputDim = kernel.value.shape[0], units = config.units
+        let rows = dz.count / units
+        defer { input = .empty }
+        dz.withUnsafeBufferPointer { pdz in
+            input.withUnsafeBufferPointer { px in
+                kernel.gradient.withUnsafeMutableBufferPointer { pdw in
+                    BLAS.gemm(
+                        transposeA: true, m: inputDim, n: units, k: rows, a: px.baseAddress!, lda: inputDim,
+                        b: pdz.baseAddress!, ldb: units, c: pdw.baseAddress!, ldc: units)
+                }
+            }
+            if let bias {
+                bias.gradient.withUnsafeMutableBufferPointer { pdb in
+                    pdb.update(repeating: 0)
+                    for r in 0..<rows {
+                        let row = pdz.baseAddress! + r * units
+                        for j in 0..<units { pdb[j] += row[j] }
+                    }
+                }
+            }
+        }
+        guard needsInputGradient else { return nil }
+        inputGradient.reuse(shape: input.shape)
+        dz.withUnsafeBufferPointer { pdz in
+            kernel.value.withUnsafeBufferPointer { pw in
+                inputGradient.withUnsafeMutableBufferPointer { pdx in
+                    BLAS.gemm(
+                        transposeB: true, m: rows, n: inputDim, k: units, a: pdz.baseAddress!, lda: units,
+                        b: pw.baseAddress!, ldb: units, c: pdx.baseAddress!, ldc: inputDim)
+                }
+            }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,48 @@
+/// Errors the engine reports instead of trapping: each names what was wrong and where.
+public enum NNError: Error, CustomStringConvertible, Equatable {
+    /// A tensor did not have the shape a layer, loss or metric needs.
+    case shapeMismatch(String)
+    /// A name (activation, loss, optimizer, initializer, layer, metric) is not known.
+    case unknownName(kind: String, name: String, known: [String])
+    /// A setting is out of range (negative units, dropout rate of 1, ...).
+    case invalidArgument(String)
+    /// Training data or labels are unusable (NaN, labels out of range, ...).
+    case invalidData(String)
+    /// The model was used before `compile` or before its input shape was known.
+    case notReady(String)
+    /// A model file could not be read or written.
+    case modelFile(String)
+
+    public var description: String {
+        switch self {
+        case .shapeMismatch(let message): return "shape mismatch: \(message)"
+        case .unknownName(let kind, let name, let known):
+            var text = "unknown \(kind) '\(name)'"
+            if let near = nearestName(to: name, in: known) { text += " (did you mean '\(near)'?)" }
+            return text + "; known: \(known.joined(separator: ", "))"
+        case .invalidArgument(let message): return "invalid argument: \(message)"
+        case .invalidData(let message): return "invalid data: \(message)"
+        case .notReady(let message): return message
+        case .modelFile(let message): return "model file: \(message)"
+        }
+    }
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+public func nearestName(to name: String, in known: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, cb) in b.enumerated() {
+                current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+    let lowered = Array(name.lowercased())
+    let scored = known.map { ($0, distance(lowered, Array($0.lowercased()))) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+    return best.1 <= Swift.max(2, lowered.count / 3) ? best.0 : nil
+}

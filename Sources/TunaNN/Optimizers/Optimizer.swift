@@ -1,0 +1,146 @@
+import TunaTensor
+
+/// Gradient processing shared by every optimizer, with Keras's names.
+public struct GradientOptions: Hashable, Sendable {
+    /// Each parameter's gradient is rescaled to at most this norm.
+    public var clipNorm: Float?
+    /// The gradients of all parameters together are rescaled to at most this norm.
+    public var globalClipNorm: Float?
+    /// Each gradient element is clamped to `[-clipValue, clipValue]`.
+    public var clipValue: Float?
+    /// Decoupled weight decay: `w -= w * weightDecay * learningRate` before each update.
+    public var weightDecay: Float?
+
+    public init(clipNorm: Float? = nil, globalClipNorm: Float? = nil, clipValue: Float? = nil, weightDecay: Float? = nil) {
+        self.clipNorm = clipNorm
+        self.globalClipNorm = globalClipNorm
+        self.clipValue = clipValue
+        self.weightDecay = weightDecay
+    }
+}
+
+/// An update rule. Each optimizer says how many state slots a parameter needs and how one
+/// parameter is updated; clipping, weight decay, schedules, constraints and slot management are
+/// shared (the shape of Keras's `BaseOptimizer` and MLX's `OptimizerBase`).
+public protocol Optimizer: AnyObject {
+    /// The base learning rate (used when there is no schedule; set by callbacks).
+    var learningRate: Float { get set }
+    /// A schedule that overrides `learningRate` by step.
+    var schedule: LearningRateSchedule? { get set }
+    var gradientOptions: GradientOptions { get set }
+    /// The number of updates applied so far.
+    var iterations: Int { get set }
+    /// Per-parameter slots, owned by the optimizer.
+    var state: OptimizerState { get }
+    /// Slots per parameter (Adam: 2, or 3 with amsgrad).
+    var slotCount: Int { get }
+    /// The initial value of every slot (Adagrad starts its accumulator above zero).
+    var initialSlotValue: Float { get }
+    /// The declarative description (for study and model files).
+    var spec: OptimizerSpec { get }
+    /// Updates `count` weights in place from their (already clipped) gradients.
+    /// `step` counts from 1.
+    func update(
+        weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
+        count: Int, learningRate: Float, step: Int)
+}
+
+extension Optimizer {
+    public var initialSlotValue: Float { 0 }
+
+    /// The learning rate the next update will use.
+    public var currentLearningRate: Float {
+        schedule?.learningRate(at: iterations) ?? learningRate
+    }
+
+    /// Applies one update to every trainable parameter from its gradient.
+    public func apply(to parameters: [Parameter]) {
+        let trainable = parameters.filter(\.trainable)
+        let rate = currentLearningRate
+        iterations += 1
+        clipGradients(trainable)
+        for parameter in trainable {
+            let slots = state.slots(for: parameter, count: slotCount, initialValue: initialSlotValue)
+            let count = parameter.value.count
+            if let decay = gradientOptions.weightDecay, decay != 0 {
+                let factor = 1 - decay * rate
+                parameter.value.withUnsafeMutableBufferPointer { w in
+                    for i in w.indices { w[i] *= factor }
+                }
+            }
+            parameter.gradient.withUnsafeBufferPointer { g in
+                parameter.value.withUnsafeMutableBufferPointer { w in
+                    update(
+                        weights: w.baseAddress!, gradients: g.baseAddress!, slots: slots, count: count,
+                        learningRate: rate, step: iterations)
+                }
+            }
+            if let constraint = parameter.constraint { constraint.apply(&parameter.value) }
+        }
+    }
+
+    private func clipGradients(_ parameters: [Parameter]) {
+        if let clipValue = gradientOptions.clipValue {
+            for parameter in parameters {
+                parameter.gradient.withUnsafeMutableBufferPointer { g in
+                    for i in g.indices { g[i] = Swift.min(Swift.max(g[i], -clipValue), clipValue) }
+                }
+            }
+        }
+        if let clipNorm = gradientOptions.clipNorm {
+            for parameter in parameters {
+                let norm = parameter.gradient.withUnsafeBufferPointer { BLAS.norm(count: $0.count, x: $0.baseAddress!) }
+                if norm > clipNorm { scale(parameter, by: clipNorm / norm) }
+            }
+        }
+        if let globalClipNorm = gradientOptions.globalClipNorm {
+            var sumSquares: Float = 0
+            for parameter in parameters {
+                let norm = parameter.gradient.withUnsafeBufferPointer { BLAS.norm(count: $0.count, x: $0.baseAddress!) }
+                sumSquares += norm * norm
+            }
+            let norm = sumSquares.squareRoot()
+            if norm > globalClipNorm {
+                for parameter in parameters { scale(parameter, by: globalClipNorm / norm) }
+            }
+        }
+    }
+
+    private func scale(_ parameter: Parameter, by factor: Float) {
+        parameter.gradient.withUnsafeMutableBufferPointer { g in
+            for i in g.indices { g[i] *= factor }
+        }
+    }
+}
+
+/// Slot buffers per parameter. Raw, stable allocations: the update loop touches them every
+/// step and must neither copy nor look them up by name.
+public final class OptimizerState {
+    private var storage: [ObjectIdentifier: (parameter: Parameter, slots: [UnsafeMutablePointer<Float>], count: Int)] = [:]
+
+    public init() {}
+
+    /// The slots of `parameter`, created (filled with `initialValue`) on first use.
+    public func slots(for parameter: Parameter, count: Int, initialValue: Float) -> [UnsafeMutablePointer<Float>] {
+        let id = ObjectIdentifier(parameter)
+        if let entry = storage[id] { return entry.slots }
+        let size = parameter.value.count
+        let slots = (0..<count).map { _ -> UnsafeMutablePointer<Float> in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(size, 1))
+            p.initialize(repeating: initialValue, count: Swift.max(size, 1))
+            return p
+        }
+        storage[id] = (parameter, slots, size)
+        return slots
+    }
+
+    /// A copy of one slot, for tests and inspection.
+    public func slot(_ index: Int, of parameter: Parameter) -> [Float]? {
+        guard let entry = storage[ObjectIdentifier(parameter)], index < entry.slots.count else { return nil }
+        return Array(UnsafeBufferPointer(start: entry.slots[index], count: entry.count))
+    }
+
+    deinit {
+        for entry in storage.values { for slot in entry.slots { slot.deallocate() } }
+    }
+}
