@@ -203,15 +203,16 @@ public enum Loss: Hashable, Sendable {
             }
             return loss
         }
-        // Keras renormalises the probabilities, then clips them to [eps, 1 - eps].
-        var total: Float = 0
-        for j in 0..<width { total += p[j] }
+        // Keras renormalises the probabilities, then clips them to [eps, 1 - eps]; the gradient
+        // of -sum y log(p / S) with respect to p_k is (sum(y) - y_k / q_k) / S.
+        var total: Float = 0, labelSum: Float = 0
+        for j in 0..<width { total += p[j]; labelSum += label(j) }
         let inverse = total > 0 ? 1 / total : 1
         for j in 0..<width {
             let y = label(j)
             let q = Swift.min(Swift.max(p[j] * inverse, epsilon), 1 - epsilon)
             loss -= Double(y * logf(q))
-            g[j] = fused ? (p[j] - y) * scale : -y / q * inverse * scale
+            g[j] = fused ? (p[j] - y) * scale : (labelSum - y / q) * inverse * scale
         }
         return loss
     }
