@@ -25,7 +25,10 @@ let package = Package(
         .systemLibrary(
             name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "TunaTensor", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(
+            name: "CTunaKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno"])]),
+        .target(name: "TunaTensor", dependencies: ["CBLAS", "CTunaKernels"], swiftSettings: optimized),
         .target(name: "TunaNN", dependencies: ["TunaTensor"], swiftSettings: optimized),
         .target(
             name: "TunaData",

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import TunaTensor
 
 /// An elementwise (or, for softmax, row-wise) nonlinearity, named as in Keras.
 ///
@@ -65,7 +66,7 @@ public enum Activation: Hashable, Sendable {
         case .linear:
             if UnsafePointer(y) != z { y.update(from: z, count: count) }
         case .relu:
-            for i in 0..<count { y[i] = z[i] > 0 ? z[i] : 0 }
+            Kernels.relu(z, y, count: count)
         case .leakyReLU(let alpha):
             for i in 0..<count { y[i] = z[i] > 0 ? z[i] : alpha * z[i] }
         case .elu(let alpha):
@@ -95,7 +96,7 @@ public enum Activation: Hashable, Sendable {
         case .linear:
             if UnsafePointer(dz) != dy { dz.update(from: dy, count: count) }
         case .relu:
-            for i in 0..<count { dz[i] = z[i] > 0 ? dy[i] : 0 }
+            Kernels.reluGradient(z: z, dy: dy, dz: dz, count: count)
         case .leakyReLU(let alpha):
             for i in 0..<count { dz[i] = z[i] > 0 ? dy[i] : alpha * dy[i] }
         case .elu(let alpha):

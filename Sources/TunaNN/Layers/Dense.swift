@@ -99,7 +99,7 @@ public final class Dense: ActivatedLayer {
                     guard let z = pz.baseAddress else { return }
                     if let bias {
                         bias.value.withUnsafeBufferPointer { pb in
-                            for r in 0..<rows { (z + r * units).update(from: pb.baseAddress!, count: units) }
+                            Kernels.broadcastRows(pb.baseAddress!, rows: rows, columns: units, into: z)
                         }
                     }
                     BLAS.gemm(
@@ -156,11 +156,7 @@ public final class Dense: ActivatedLayer {
             }
             if let bias {
                 bias.gradient.withUnsafeMutableBufferPointer { pdb in
-                    pdb.update(repeating: 0)
-                    for r in 0..<rows {
-                        let row = pdz.baseAddress! + r * units
-                        for j in 0..<units { pdb[j] += row[j] }
-                    }
+                    Kernels.columnSums(pdz.baseAddress!, rows: rows, columns: units, into: pdb.baseAddress!)
                 }
             }
         }

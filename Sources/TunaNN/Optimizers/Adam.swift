@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import TunaTensor
 
 /// Adam (Kingma & Ba), in Keras's form: the bias corrections are folded into the step size,
 /// `lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`, and epsilon is added to `sqrt(v)`.
@@ -57,22 +58,8 @@ public final class Adam: Optimizer {
     ) {
         let t = Float(step)
         let stepSize = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
-        let m = slots[0], v = slots[1]
-        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-        if amsgrad {
-            let vMax = slots[2]
-            for i in 0..<count {
-                m[i] += (g[i] - m[i]) * oneMinusBeta1
-                v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
-                vMax[i] = Swift.max(vMax[i], v[i])
-                w[i] -= stepSize * m[i] / (vMax[i].squareRoot() + epsilon)
-            }
-        } else {
-            for i in 0..<count {
-                m[i] += (g[i] - m[i]) * oneMinusBeta1
-                v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
-                w[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
-            }
-        }
+        Kernels.adam(
+            weights: w, gradients: g, m: slots[0], v: slots[1], vMax: amsgrad ? slots[2] : nil, count: count,
+            beta1: beta1, beta2: beta2, stepSize: stepSize, epsilon: epsilon)
     }
 }

@@ -1,0 +1,30 @@
+#ifndef TUNA_KERNELS_H
+#define TUNA_KERNELS_H
+#include <stddef.h>
+
+/* Elementwise hot loops of the training step, in C so that the compiler can vectorise them
+   (restrict pointers) and pick AVX2/AVX-512 at run time where the CPU has it (target_clones),
+   while the binary still runs on any x86-64. */
+
+/* Adam (Keras form): m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= step * m / (sqrt(v) + eps). */
+void tuna_adam_update(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                      size_t n, float beta1, float beta2, float step_size, float epsilon);
+
+/* Adam with amsgrad: vmax = max(vmax, v) is used in the denominator. */
+void tuna_adam_amsgrad_update(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                              float *restrict vmax, size_t n, float beta1, float beta2, float step_size,
+                              float epsilon);
+
+/* dz = z > 0 ? dy : 0 */
+void tuna_relu_backward(const float *restrict z, const float *restrict dy, float *restrict dz, size_t n);
+
+/* y = max(z, 0) */
+void tuna_relu_forward(const float *restrict z, float *restrict y, size_t n);
+
+/* out[j] = sum over rows of x[r * cols + j] */
+void tuna_column_sums(const float *restrict x, size_t rows, size_t cols, float *restrict out);
+
+/* Each row of y (rows x cols) set to b. */
+void tuna_broadcast_rows(const float *restrict b, size_t rows, size_t cols, float *restrict y);
+
+#endif

@@ -1,0 +1,42 @@
+import CTunaKernels
+
+/// Vectorised elementwise loops of the training step (C, compiled per CPU generation).
+public enum Kernels {
+    /// One Adam step over `count` weights (see `Adam` for the rule).
+    @inline(__always)
+    public static func adam(
+        weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+        v: UnsafeMutablePointer<Float>, vMax: UnsafeMutablePointer<Float>?, count: Int,
+        beta1: Float, beta2: Float, stepSize: Float, epsilon: Float
+    ) {
+        if let vMax {
+            tuna_adam_amsgrad_update(weights, gradients, m, v, vMax, count, beta1, beta2, stepSize, epsilon)
+        } else {
+            tuna_adam_update(weights, gradients, m, v, count, beta1, beta2, stepSize, epsilon)
+        }
+    }
+
+    /// `y = max(z, 0)`.
+    @inline(__always)
+    public static func relu(_ z: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        tuna_relu_forward(z, y, count)
+    }
+
+    /// `dz = z > 0 ? dy : 0`.
+    @inline(__always)
+    public static func reluGradient(z: UnsafePointer<Float>, dy: UnsafePointer<Float>, dz: UnsafeMutablePointer<Float>, count: Int) {
+        tuna_relu_backward(z, dy, dz, count)
+    }
+
+    /// Sums of the columns of a row-major `rows x columns` matrix.
+    @inline(__always)
+    public static func columnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        tuna_column_sums(x, rows, columns, out)
+    }
+
+    /// Copies `row` into every row of `y`.
+    @inline(__always)
+    public static func broadcastRows(_ row: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+        tuna_broadcast_rows(row, rows, columns, y)
+    }
+}

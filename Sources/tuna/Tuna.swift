@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `tuna` command line.
+@main
+struct Tuna: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tuna",
+        abstract: "Tuna: hyperparameter tuning for neural networks.",
+        version: "0.1.0",
+        subcommands: [Bench.self])
+}
+
+/// Benchmarks that print their figures beside the reference tools'.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training speed (and, later, search quality and daemon overhead).",
+        subcommands: [BenchTrain.self])
+}
