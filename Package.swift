@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,9 @@ let package = Package(
             dependencies: ["TunaTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: optimized),
         .target(name: "TunaSearch", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(
+            name: "TunaStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "TunaWire", dependencies: ["CZeroMQ"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
@@ -46,5 +50,7 @@ let package = Package(
         .testTarget(name: "TunaNNTests", dependencies: ["TunaNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TunaDataTests", dependencies: ["TunaData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TunaSearchTests", dependencies: ["TunaSearch"]),
+        .testTarget(name: "TunaStoreTests", dependencies: ["TunaStore"]),
+        .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
     ]
 )
