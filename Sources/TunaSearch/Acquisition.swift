@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Maximises log expected improvement of a fitted GP over the feature space.
+///
+/// Many cheap candidates first (scrambled Sobol' points over the whole cube plus Gaussian
+/// perturbations of the best observations, all snapped to valid discrete values), evaluated in
+/// one batch; then the best few are polished with box L-BFGS on the analytic gradient of log EI
+/// (continuous and ordinal features; ordinal ones snapped afterwards), and a final sweep tries
+/// neighbouring values of every discrete feature.
+struct AcquisitionOptimizer {
+    var globalCandidates = 1024
+    var localCandidatesPerPoint = 64
+    var localCenters = 5
+    var refineStarts = 5
+    var refineIterations = 40
+
+    /// log EI and its gradient (continuous directions only) at feature vector `f`.
+    static func logEIWithGradient(_ gp: GaussianProcess, _ f: [Double], best: Double) -> (Double, [Double]) {
+        let p = gp.predictWithGradient(f)
+        let sd = max(p.variance, 1e-24).squareRoot()
+        let z = (best - p.mean) / sd
+        let value = log(sd) + NormalMath.logH(z)
+        let dlh = NormalMath.dLogH(z)
+        var g = [Double](repeating: 0, count: f.count)
+        for c in 0..<f.count {
+            let dsd = p.dVariance[c] / (2 * sd)
+            let dz = (-p.dMean[c] - z * dsd) / sd
+            g[c] = dlh * dz + dsd / sd
+        }
+        return (value, g)
+    }
+
+    static func logEI(_ gp: GaussianProcess, _ f: [Double], best: Double) -> Double {
+        let p = gp.predict(f)
+        return NormalMath.logEI(mean: p.mean, sd: p.variance.squareRoot(), best: best)
+    }
+
+    /// The feature vector with the highest log EI found.
+    func maximize(
+        gp: GaussianProcess, encoding: FeatureEncoding, best: Double, incumbents: [[Double]],
+        rng: inout SearchRandom
+    ) -> [Double] {
+        let d = encoding.dimensions
+        var candidates: [[Double]] = []
+        let sobol = SobolSequence(dimensions: d, scrambled: true, seed: rng.next())
+        for i in 0..<globalCandidates { candidates.append(encoding.fromUnit(sobol.point(i))) }
+        let categorical = encoding.categoricalMask
+        for center in incumbents.prefix(localCenters) {
+            for j in 0..<localCandidatesPerPoint {
+                let scale = j % 2 == 0 ? 0.02 : 0.1
+                var u = center
+                for c in 0..<d {
+                    if categorical[c] {
+                        if rng.uniform() < 0.2, case .categorical(let v) = encoding.kinds[c] {
+                            u[c] = Double(rng.index(v.count))
+                        }
+                    } else {
+                        u[c] = min(max(u[c] + scale * rng.normal(), 0), 1)
+                    }
+                }
+                var snapped = encoding.snap(u)
+                for c in 0..<d where categorical[c] { snapped[c] = u[c] }
+                candidates.append(snapped)
+            }
+        }
+        let m = candidates.count
+        var flat = [Double]()
+        flat.reserveCapacity(m * d)
+        for c in candidates { flat += c }
+        let (means, vars) = gp.predict(batch: flat, count: m)
+        var scored = (0..<m).map { (i: $0, v: NormalMath.logEI(mean: means[$0], sd: vars[$0].squareRoot(), best: best)) }
+        scored.sort { $0.v > $1.v || ($0.v == $1.v && $0.i < $1.i) }
+
+        var starts: [[Double]] = []
+        for s in scored where starts.count < refineStarts {
+            let c = candidates[s.i]
+            if !starts.contains(where: { zip($0, c).allSatisfy { abs($0 - $1) < 1e-9 } }) { starts.append(c) }
+        }
+        var bestPoint = candidates[scored.first?.i ?? 0]
+        var bestValue = scored.first?.v ?? -.infinity
+
+        let lower = [Double](repeating: 0, count: d)
+        let upper = [Double](repeating: 1, count: d)
+        let optimizer = BoxLBFGS(maxIterations: refineIterations, gradientTolerance: 1e-7)
+        for start in starts {
+            // Categorical features stay fixed: pin them with degenerate bounds.
+            var lo = lower, hi = upper
+            for c in 0..<d where categorical[c] { lo[c] = start[c]; hi[c] = start[c] }
+            let r = optimizer.minimize(start, lower: lo, upper: hi) { f in
+                let (v, g) = Self.logEIWithGradient(gp, f, best: best)
+                return (-v, g.map { -$0 })
+            }
+            let snapped = encoding.snap(r.x)
+            let v = Self.logEI(gp, snapped, best: best)
+            if v > bestValue {
+                bestValue = v
+                bestPoint = snapped
+            }
+        }
+
+        // One sweep over discrete coordinates.
+        for c in 0..<d {
+            for alt in encoding.neighbours(of: bestPoint, at: c) {
+                var f = bestPoint
+                f[c] = alt
+                let v = Self.logEI(gp, f, best: best)
+                if v > bestValue {
+                    bestValue = v
+                    bestPoint = f
+                }
+            }
+        }
+        return bestPoint
+    }
+}

@@ -1,0 +1,117 @@
+/// How the Bayesian sampler accounts for trials that are running (handed out, no value yet).
+public enum ParallelStrategy: String, Sendable, Hashable, Codable {
+    /// Pretend each running trial returned the GP's posterior mean there (kriging believer):
+    /// the variance collapses at that point, so the next worker is sent elsewhere.
+    case krigingBeliever = "kriging_believer"
+    /// Pretend each running trial returned the worst loss seen so far (pessimistic constant
+    /// liar): pushes parallel workers further apart.
+    case constantLiar = "constant_liar"
+}
+
+/// Gaussian-process Bayesian optimisation with log expected improvement.
+///
+/// - The first `startupTrials` suggestions are scrambled Sobol' points (a space-filling design).
+/// - Then: inputs scaled to the unit cube (log where declared; see ``FeatureEncoding``),
+///   losses standardised (zero mean, unit variance), a Matérn-5/2 ARD GP with hyperparameters
+///   fitted by maximum a posteriori marginal likelihood (``GPFitter``), running trials added as
+///   fake observations (``ParallelStrategy``), and log EI maximised by ``AcquisitionOptimizer``.
+///
+/// Cost control for long studies (the suggestion budget is 20 ms at 200 trials): the model
+/// conditions on at most `maxModelPoints` observations and the hyperparameters are fitted on at
+/// most `maxFitPoints` of them (the best half of that budget plus an even, seeded spread of the
+/// rest), because the fit is the dominant O(n³ × iterations) cost while conditioning is a single
+/// O(n³) Cholesky. All of it is float64.
+public struct BayesianSampler: Sampler, Codable, Hashable {
+    public var seed: UInt64
+    public var startupTrials: Int
+    public var parallelStrategy: ParallelStrategy
+    public var maxModelPoints: Int
+    public var maxFitPoints: Int
+    public var hyperparameterRestarts: Int
+    public var candidates: Int
+    public var minimumNoise: Double
+
+    public init(
+        seed: UInt64 = 0, startupTrials: Int = 10, parallelStrategy: ParallelStrategy = .krigingBeliever,
+        maxModelPoints: Int = 300, maxFitPoints: Int = 80, hyperparameterRestarts: Int = 3,
+        candidates: Int = 1024, minimumNoise: Double = 1e-6
+    ) {
+        self.seed = seed
+        self.startupTrials = startupTrials
+        self.parallelStrategy = parallelStrategy
+        self.maxModelPoints = maxModelPoints
+        self.maxFitPoints = maxFitPoints
+        self.hyperparameterRestarts = hyperparameterRestarts
+        self.candidates = candidates
+        self.minimumNoise = minimumNoise
+    }
+
+    public func ask(_ context: SamplingContext) throws -> Parameters {
+        let space = context.space
+        let ordered = try space.orderedParameters()
+        let observations = context.observations
+        let encoding = FeatureEncoding(space: space)
+        if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 {
+            return try SobolSampler(seed: seed).ask(context)
+        }
+        var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        let d = encoding.dimensions
+        let categorical = encoding.categoricalMask
+
+        // Observations the model sees, best first.
+        var rows = observations.map { (f: encoding.encode($0.params), y: $0.loss) }
+        rows.sort { $0.y < $1.y }
+        rows = Self.subsample(rows, limit: maxModelPoints, rng: &rng)
+
+        // Standardise.
+        let ys = rows.map(\.y)
+        let mean = ys.reduce(0, +) / Double(ys.count)
+        var variance = 0.0
+        for y in ys { variance += (y - mean) * (y - mean) }
+        let sd = (variance / Double(ys.count)).squareRoot()
+        let scale = sd > 1e-300 ? sd : 1
+        let z = ys.map { ($0 - mean) / scale }
+
+        // Fit hyperparameters on a subset.
+        let fitRows = Self.subsample(Array(zip(rows.map(\.f), z)).map { (f: $0.0, y: $0.1) }, limit: maxFitPoints, rng: &rng)
+        let fitter = GPFitter(restarts: hyperparameterRestarts, minimumNoise: minimumNoise)
+        let hyper = fitter.fit(
+            x: fitRows.flatMap(\.f), y: fitRows.map(\.y), d: d, categorical: categorical, rng: &rng)
+
+        var x = rows.flatMap(\.f)
+        var y = z
+        var gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
+        if !context.running.isEmpty {
+            let worst = z.max() ?? 0
+            for params in context.running {
+                let f = encoding.encode(params)
+                let lie = parallelStrategy == .krigingBeliever ? gp.predict(f).mean : worst
+                x += f
+                y.append(lie)
+            }
+            gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
+        }
+
+        let best = z.min() ?? 0
+        let optimizer = AcquisitionOptimizer(globalCandidates: candidates)
+        let incumbents = rows.prefix(5).map(\.f)
+        let f = optimizer.maximize(gp: gp, encoding: encoding, best: best, incumbents: incumbents, rng: &rng)
+        return encoding.decode(f, space: space, ordered: ordered)
+    }
+
+    /// At most `limit` rows of a best-first list: the best `limit/2`, then an even seeded
+    /// spread of the rest (keeps the optimum's neighbourhood sharp and the global shape known).
+    static func subsample<T>(_ rows: [T], limit: Int, rng: inout SearchRandom) -> [T] {
+        guard rows.count > limit, limit > 1 else { return rows }
+        let head = limit / 2
+        var out = Array(rows.prefix(head))
+        let rest = rows.count - head
+        let take = limit - head
+        let offset = rng.uniform()
+        for k in 0..<take {
+            let i = head + min(Int((Double(k) + offset) * Double(rest) / Double(take)), rest - 1)
+            out.append(rows[i])
+        }
+        return out
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The continuous scale on which a numeric parameter is searched.
+///
+/// Samplers work on an internal coordinate `t` in `[lower, upper]`: `log(x)` for log parameters,
+/// `x` otherwise; discrete parameters (ints, stepped floats) own the interval `±step/2` around
+/// each allowed value, so that every value gets the same share of the scale (as Optuna does).
+/// ``value(at:)`` snaps `t` back onto an allowed value.
+struct NumericScale: Sendable, Hashable {
+    let lower: Double
+    let upper: Double
+    let isLog: Bool
+    let isInt: Bool
+    /// Allowed values are `low + k * step`, `k` in `0..<count` (nil for a plain float).
+    let low: Double
+    let step: Double?
+    let count: Int
+
+    init(_ d: FloatDomain) {
+        isLog = d.log
+        isInt = false
+        low = d.low
+        if let s = d.step, s > 0, !d.log {
+            step = s
+            count = Int(((d.high - d.low) / s + 1e-9).rounded(.down)) + 1
+            lower = d.low - s / 2
+            upper = d.low + Double(count - 1) * s + s / 2
+        } else {
+            step = nil
+            count = 0
+            lower = d.log ? Glibc_log(d.low) : d.low
+            upper = d.log ? Glibc_log(d.high) : d.high
+        }
+    }
+
+    init(_ d: IntDomain) {
+        isLog = d.log
+        isInt = true
+        low = Double(d.low)
+        let s = max(d.step, 1)
+        step = Double(s)
+        count = (d.high - d.low) / s + 1
+        let top = Double(d.low + (count - 1) * s)
+        if d.log {
+            lower = Glibc_log(max(Double(d.low) - 0.5, 1e-12))
+            upper = Glibc_log(top + 0.5)
+        } else {
+            lower = Double(d.low) - Double(s) / 2
+            upper = top + Double(s) / 2
+        }
+    }
+
+    /// The allowed value nearest to internal coordinate `t` (clamped into the range).
+    func value(at t: Double) -> ParameterValue {
+        let c = min(max(t, lower), upper)
+        var x = isLog ? Glibc_exp(c) : c
+        if let step {
+            let k = min(max(((x - low) / step).rounded(), 0), Double(count - 1))
+            x = low + k * step
+            if isInt { return .int(Int(x.rounded())) }
+            return .double(x)
+        }
+        if isInt { return .int(Int(x.rounded())) }
+        return .double(x)
+    }
+
+    /// The allowed value's number nearest to `t`, as a Double.
+    func snappedNumber(at t: Double) -> Double {
+        value(at: t).number ?? t
+    }
+
+    /// Internal coordinate of a value (nil when the value is not a number).
+    func coordinate(of value: ParameterValue) -> Double? {
+        guard let x = value.number else { return nil }
+        if isLog { return x > 0 ? Glibc_log(x) : nil }
+        return x
+    }
+
+    /// Unit-interval position of a value: `(t - lower) / (upper - lower)`, 0.5 for a degenerate range.
+    func unit(of value: ParameterValue) -> Double? {
+        guard let t = coordinate(of: value) else { return nil }
+        let w = upper - lower
+        return w > 0 ? min(max((t - lower) / w, 0), 1) : 0.5
+    }
+
+    /// The allowed value at unit position `u`.
+    func value(atUnit u: Double) -> ParameterValue {
+        value(at: lower + min(max(u, 0), 1) * (upper - lower))
+    }
+}
+
+@inline(__always) func Glibc_log(_ x: Double) -> Double { log(x) }
+@inline(__always) func Glibc_exp(_ x: Double) -> Double { exp(x) }
+
+extension Domain {
+    /// The numeric scale of a float or int domain (nil for categorical and fixed).
+    var scale: NumericScale? {
+        switch self {
+        case .float(let d): return NumericScale(d)
+        case .int(let d): return NumericScale(d)
+        case .categorical, .fixed: return nil
+        }
+    }
+
+    /// The value at unit position `u` in `[0, 1]`: the shared decoding of random, Sobol and
+    /// Bayesian samplers (categoricals split the interval into equal parts).
+    public func value(atUnit u: Double) -> ParameterValue {
+        switch self {
+        case .float, .int:
+            return scale?.value(atUnit: u) ?? .double(u)
+        case .categorical(let values):
+            guard !values.isEmpty else { return .int(0) }
+            let i = min(Int(max(u, 0) * Double(values.count)), values.count - 1)
+            return values[i]
+        case .fixed(let v):
+            return v
+        }
+    }
+
+    /// Index of `value` among a categorical's choices.
+    func choiceIndex(of value: ParameterValue) -> Int? {
+        guard case .categorical(let values) = self else { return nil }
+        return values.firstIndex { $0.matches(value) }
+    }
+
+    /// Whether `value` is one the domain allows (bounds, step, integrality, choices).
+    public func contains(_ value: ParameterValue) -> Bool {
+        switch self {
+        case .float(let d):
+            guard let x = value.number, x >= d.low - 1e-12 * abs(d.low), x <= d.high + 1e-12 * abs(d.high)
+            else { return false }
+            if let s = d.step, s > 0 {
+                let k = (x - d.low) / s
+                return abs(k - k.rounded()) < 1e-6
+            }
+            return true
+        case .int(let d):
+            guard let x = value.integer, x >= d.low, x <= d.high else { return false }
+            return (x - d.low) % max(d.step, 1) == 0
+        case .categorical:
+            return choiceIndex(of: value) != nil
+        case .fixed(let v):
+            return v.matches(value)
+        }
+    }
+
+    /// The values a grid visits: every choice, every int step, `floatPoints` evenly spaced floats
+    /// (log-spaced for log floats; snapped to the step and de-duplicated for stepped floats).
+    public func gridValues(floatPoints: Int) -> [ParameterValue] {
+        switch self {
+        case .categorical(let values): return values
+        case .fixed(let v): return [v]
+        case .int(let d):
+            let s = max(d.step, 1)
+            return stride(from: d.low, through: d.high, by: s).map { .int($0) }
+        case .float(let d):
+            let n = max(floatPoints, 1)
+            if n == 1 || d.low == d.high {
+                return [.double(d.log ? (d.low * d.high).squareRoot() : (d.low + d.high) / 2)]
+            }
+            var out: [ParameterValue] = []
+            for i in 0..<n {
+                let f = Double(i) / Double(n - 1)
+                var x = d.log ? exp(log(d.low) + f * (log(d.high) - log(d.low))) : d.low + f * (d.high - d.low)
+                if i == n - 1 { x = d.high }
+                if let s = d.step, s > 0 {
+                    let count = Int(((d.high - d.low) / s + 1e-9).rounded(.down))
+                    x = d.low + min(((x - d.low) / s).rounded(), Double(count)) * s
+                }
+                let v = ParameterValue.double(x)
+                if !out.contains(v) { out.append(v) }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Fits the GP's kernel hyperparameters by maximising the log marginal likelihood plus weak
+/// log priors (the same shapes Optuna's GPSampler uses: −(0.1/w + 0.1w) on each inverse squared
+/// lengthscale, Gamma(2, 1) on the signal variance, Gamma(1.1, 30) on the noise variance), with
+/// box-constrained L-BFGS on the log parameters from a default start plus seeded random restarts.
+///
+/// The priors keep a handful of points from producing absurd lengthscales; the noise floor
+/// (`minimumNoise`, on standardised outputs) keeps the Cholesky factorisation well conditioned.
+struct GPFitter {
+    var restarts = 3
+    var maxIterations = 60
+    var minimumNoise = 1e-6
+
+    /// Layout of the optimisation vector θ: d log-inverse-squared-lengthscales, log signal
+    /// variance, log(noise − minimumNoise).
+    func hyperparameters(from theta: [Double], d: Int) -> GPHyperparameters {
+        GPHyperparameters(
+            inverseSquaredLengthscales: (0..<d).map { exp(theta[$0]) },
+            signalVariance: exp(theta[d]),
+            noiseVariance: minimumNoise + exp(theta[d + 1]))
+    }
+
+    /// Negative (log marginal likelihood + log prior) and its gradient with respect to θ.
+    /// `distances[c]` holds the n × n per-dimension squared differences (or mismatch indicators).
+    func objective(_ theta: [Double], distances: [[Double]], y: [Double]) -> (Double, [Double]) {
+        let n = y.count
+        let d = distances.count
+        let h = hyperparameters(from: theta, d: d)
+        let w = h.inverseSquaredLengthscales
+        let sv = h.signalVariance
+        var r2 = [Double](repeating: 0, count: n * n)
+        for c in 0..<d {
+            let wc = w[c]
+            distances[c].withUnsafeBufferPointer { s in
+                for i in 0..<(n * n) { r2[i] += wc * s[i] }
+            }
+        }
+        var kf = r2.map { sv * Matern52.value($0) }
+        var k = kf
+        for i in 0..<n { k[i * n + i] += h.noiseVariance }
+        guard let chol = try? Cholesky(k, n: n) else {
+            return (.infinity, [Double](repeating: 0, count: d + 2))
+        }
+        let alpha = chol.solve(y)
+        var fit = 0.0
+        for i in 0..<n { fit += y[i] * alpha[i] }
+        let lml = -0.5 * fit - 0.5 * chol.logDeterminant - Double(n) * NormalMath.logSqrt2Pi
+        // W = ααᵀ − K⁻¹; dLML/dθ = ½ Σ W ∘ ∂K/∂θ.
+        var wm = chol.inverse()
+        for j in 0..<n { for i in 0..<n { wm[j * n + i] = alpha[i] * alpha[j] - wm[j * n + i] } }
+        var grad = [Double](repeating: 0, count: d + 2)
+        var gSignal = 0.0
+        for i in 0..<(n * n) { gSignal += wm[i] * kf[i] }
+        grad[d] = 0.5 * gSignal
+        var trace = 0.0
+        for i in 0..<n { trace += wm[i * n + i] }
+        grad[d + 1] = 0.5 * trace * exp(theta[d + 1])
+        // ∂K/∂log wₖ = σ² m'(r²) wₖ Sₖ: reuse kf as σ² m'(r²) ∘ W.
+        for i in 0..<(n * n) { kf[i] = wm[i] * sv * Matern52.derivative(r2[i]) }
+        for c in 0..<d {
+            var s = 0.0
+            distances[c].withUnsafeBufferPointer { sc in
+                for i in 0..<(n * n) { s += kf[i] * sc[i] }
+            }
+            grad[c] = 0.5 * s * w[c]
+        }
+        // Log priors and their gradients in θ.
+        var prior = 0.0
+        for c in 0..<d {
+            prior += -(0.1 / w[c] + 0.1 * w[c])
+            grad[c] += 0.1 / w[c] - 0.1 * w[c]
+        }
+        prior += log(sv) - sv
+        grad[d] += 1 - sv
+        let noise = h.noiseVariance
+        let excess = exp(theta[d + 1])
+        prior += 0.1 * log(noise) - 30 * noise
+        grad[d + 1] += (0.1 / noise - 30) * excess
+        let value = -(lml + prior)
+        return (value.isFinite ? value : .infinity, grad.map { -$0 })
+    }
+
+    /// Per-dimension squared differences (mismatch indicators for categorical inputs).
+    static func distanceMatrices(x: [Double], n: Int, d: Int, categorical: [Bool]) -> [[Double]] {
+        (0..<d).map { c in
+            var s = [Double](repeating: 0, count: n * n)
+            for i in 0..<n {
+                for j in 0..<i {
+                    let a = x[i * d + c], b = x[j * d + c]
+                    let v = categorical[c] ? (a == b ? 0 : 1) : (a - b) * (a - b)
+                    s[j * n + i] = v
+                    s[i * n + j] = v
+                }
+            }
+            return s
+        }
+    }
+
+    /// Best hyperparameters over the default start and `restarts − 1` random starts.
+    func fit(x: [Double], y: [Double], d: Int, categorical: [Bool], rng: inout SearchRandom) -> GPHyperparameters {
+        let n = y.count
+        let distances = Self.distanceMatrices(x: x, n: n, d: d, categorical: categorical)
+        let lower = [Double](repeating: log(1e-2), count: d) + [log(0.05), log(1e-10)]
+        let upper = [Double](repeating: log(1e4), count: d) + [log(20.0), log(1.0)]
+        var starts: [[Double]] = [[Double](repeating: 0, count: d) + [0, log(1e-3)]]
+        for _ in 1..<max(restarts, 1) {
+            var t = (0..<d).map { _ in log(0.3) + rng.uniform() * (log(100.0) - log(0.3)) }
+            t += [log(0.5) + rng.uniform() * log(4.0), log(1e-6) + rng.uniform() * (log(1e-1) - log(1e-6))]
+            starts.append(t)
+        }
+        let optimizer = BoxLBFGS(maxIterations: maxIterations)
+        var best: (x: [Double], value: Double)?
+        for s in starts {
+            let r = optimizer.minimize(s, lower: lower, upper: upper) { objective($0, distances: distances, y: y) }
+            guard r.value.isFinite else { continue }
+            if let b = best, b.value <= r.value { continue }
+            best = r
+        }
+        return hyperparameters(from: best?.x ?? starts[0], d: d)
+    }
+}

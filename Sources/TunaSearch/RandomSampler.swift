@@ -1,0 +1,15 @@
+/// Independent uniform draws for every active parameter (log-uniform for log parameters,
+/// snapped to steps and integers), from a stream fixed by the seed and the trial number.
+public struct RandomSampler: Sampler {
+    public var seed: UInt64
+
+    public init(seed: UInt64 = 0) {
+        self.seed = seed
+    }
+
+    public func ask(_ context: SamplingContext) throws -> Parameters {
+        var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        let ordered = try context.space.orderedParameters()
+        return context.space.assemble(ordered) { p, _ in p.domain.value(atUnit: rng.uniform()) }
+    }
+}

@@ -1,0 +1,74 @@
+/// What a sampler is told when asked for the next trial's parameters.
+public struct SamplingContext: Sendable {
+    public var space: SearchSpace
+    public var direction: Direction
+    /// Finished trials (any state; samplers learn from the complete ones).
+    public var history: [Trial]
+    /// Parameters of trials handed out but not finished yet, so that parallel workers get
+    /// different points.
+    public var running: [Parameters]
+    /// Number of the trial being asked for; seeds the per-ask random stream.
+    public var trialNumber: Int
+
+    public init(
+        space: SearchSpace, direction: Direction = .minimize, history: [Trial] = [],
+        running: [Parameters] = [], trialNumber: Int? = nil
+    ) {
+        self.space = space
+        self.direction = direction
+        self.history = history
+        self.running = running
+        self.trialNumber = trialNumber ?? (history.count + running.count)
+    }
+
+    /// Complete trials with finite values, as (params, loss) with the loss to be minimised.
+    public var observations: [(params: Parameters, loss: Double)] {
+        history.compactMap { t in
+            guard t.isUsable, let v = t.value else { return nil }
+            return (t.params, direction.loss(v))
+        }
+    }
+}
+
+/// Errors a sampler reports instead of a suggestion.
+public enum SamplerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Every grid point has been handed out (finished or running).
+    case exhausted(points: Int)
+    /// The grid would be too large to enumerate.
+    case gridTooLarge(points: Double, limit: Int)
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .exhausted(let n): return "the grid's \(n) points have all been handed out"
+        case .gridTooLarge(let n, let l):
+            return "the grid has \(Int(n.rounded())) points, more than the limit of \(l); lower grid_points"
+        case .invalidOption(let s): return s
+        }
+    }
+}
+
+/// Proposes parameters for the next trial.
+///
+/// Samplers are immutable values: everything they know comes through the context, so a
+/// suggestion depends only on (seed, space, history, running trials, trial number), which makes
+/// runs reproducible and lets a resumed study carry on exactly. `tell` exists for samplers that
+/// want to cache work; the default does nothing.
+public protocol Sampler: Sendable {
+    /// Parameters for trial `context.trialNumber` (inactive conditional parameters absent).
+    func ask(_ context: SamplingContext) throws -> Parameters
+    /// Hears about a finished trial (default: nothing to do).
+    func tell(_ trial: Trial)
+}
+
+extension Sampler {
+    public func tell(_ trial: Trial) {}
+
+    /// Convenience: ask with a space and a history, minimising.
+    public func ask(
+        space: SearchSpace, history: [Trial] = [], running: [Parameters] = [],
+        direction: Direction = .minimize
+    ) throws -> Parameters {
+        try ask(SamplingContext(space: space, direction: direction, history: history, running: running))
+    }
+}

@@ -1,1 +1,0 @@
-// The trial store lives here.
