@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +41,12 @@ let package = Package(
         .target(
             name: "TunaStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "TunaWire", dependencies: ["CZeroMQ"]),
+        .target(
+            name: "TunaSpec",
+            dependencies: [
+                "TunaSearch", "TunaNN", "TunaData", "Yams",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .executableTarget(
             name: "tuna",
             dependencies: [
@@ -52,5 +60,6 @@ let package = Package(
         .testTarget(name: "TunaSearchTests", dependencies: ["TunaSearch"]),
         .testTarget(name: "TunaStoreTests", dependencies: ["TunaStore"]),
         .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
+        .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec"]),
     ]
 )

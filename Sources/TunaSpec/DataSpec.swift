@@ -1,0 +1,44 @@
+import Foundation
+
+/// The `data:` section: where the examples are and what to predict.
+public struct DataSpec: Sendable, Hashable, Codable {
+    public enum Task: String, Sendable, Hashable, Codable, CaseIterable { case classification, regression }
+
+    /// The data file, resolved against the study file's folder.
+    public var path: String
+    /// The column (CSV) or array (NPZ) to predict.
+    public var target: String
+    public var task: Task
+    /// Reshape each row's features to this shape (images `[h, w, c]`, sequences `[t, f]`).
+    public var inputShape: [Int]?
+    /// Columns to use as features (default: every column but the target).
+    public var features: [String]?
+    /// For NPZ archives: the array holding the features.
+    public var featuresKey: String?
+
+    static let keys = ["path", "target", "task", "input_shape", "features", "features_key"]
+
+    init(_ node: SpecNode, studyFile: String) throws {
+        try node.checkKeys(Self.keys, in: "data")
+        guard let pathNode = node["path"], let relative = pathNode.text else { throw node.error("data needs a 'path'") }
+        let folder = URL(fileURLWithPath: studyFile).deletingLastPathComponent()
+        let resolved = relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : folder.appendingPathComponent(relative)
+        path = resolved.standardized.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw pathNode.error("data file '\(relative)' not found (looked for \(path); paths are relative to the study file)")
+        }
+        guard let target = node["target"]?.text else { throw node.error("data needs a 'target'") }
+        self.target = target
+        let taskName = node["task"]?.text ?? "classification"
+        guard let task = Task(rawValue: taskName) else {
+            throw (node["task"] ?? node).error("task is 'classification' or 'regression', got '\(taskName)'")
+        }
+        self.task = task
+        inputShape = try node["input_shape"].map { try $0.decode([Int].self, what: "data.input_shape") }
+        if let shape = inputShape, shape.isEmpty || shape.contains(where: { $0 <= 0 }) {
+            throw (node["input_shape"] ?? node).error("input_shape needs positive extents, got \(shape)")
+        }
+        features = try node["features"].map { try $0.decode([String].self, what: "data.features") }
+        featuresKey = node["features_key"]?.text
+    }
+}

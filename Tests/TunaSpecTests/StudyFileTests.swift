@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import TunaNN
+import TunaSearch
+@testable import TunaSpec
+
+/// Study files written to a temporary folder beside a small data file.
+struct StudyFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-spec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try "a,b,target\n1,2,x\n3,4,y\n".write(to: url.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
+    }
+
+    func parse(_ yaml: String) throws -> Study {
+        let path = url.appendingPathComponent("study.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try Study.load(path: path)
+    }
+
+    /// The error text for a study, with the folder stripped so that tests read `study.yaml:3:5`.
+    func error(_ yaml: String) -> String {
+        do { _ = try parse(yaml); return "no error" } catch {
+            return "\(error)".replacingOccurrences(of: url.path + "/", with: "")
+        }
+    }
+}
+
+let mlpStudy = """
+name: toy-mlp
+data: {path: data.csv, target: target}
+model:
+  layers:
+    - {dense: {units: "$units_{i}", activation: "$activation"}, repeat: "$layers"}
+    - {dropout: "$dropout"}
+    - {dense: {units: 2, activation: softmax}}
+  loss: sparse_categorical_crossentropy
+  optimizer: {name: "$optimizer", learning_rate: "$lr"}
+  metrics: [accuracy]
+  epochs: 5
+  batch_size: "$batch_size"
+  early_stopping: {monitor: val_loss, patience: 2}
+search:
+  algorithm: tpe
+  metric: accuracy
+  folds: 3
+  trials: 12
+  seed: 7
+  pruner: {median: {warmup_steps: 1}}
+  parameters:
+    lr: {float: [1.0e-4, 0.1], log: true}
+    layers: {int: [1, 3]}
+    units_1: {int: [16, 256], log: true}
+    units_2: {int: [16, 256], log: true, when: "layers >= 2"}
+    units_3: {int: [16, 256], log: true, when: "layers >= 3"}
+    activation: {choice: [relu, tanh]}
+    dropout: {float: [0.0, 0.5]}
+    batch_size: {choice: [32, 64, 128]}
+    optimizer: {choice: [adam, sgd, rmsprop]}
+    momentum: {float: [0.0, 0.95], when: {optimizer: sgd}}
+"""
+
+@Suite struct StudyFileTests {
+    @Test func aFullStudyParsesAndResolvesPerTrial() throws {
+        let folder = try StudyFolder()
+        let study = try folder.parse(mlpStudy)
+        #expect(study.name == "toy-mlp")
+        #expect(study.search.algorithm == .tpe && study.search.direction == .maximize && study.search.folds == 3)
+        #expect(study.search.pruner == .median(startupTrials: 5, warmupSteps: 1))
+        #expect(study.search.space.parameters.count == 10)
+        #expect(study.hash.count == 64)
+        #expect(study.data?.path.hasSuffix("/data.csv") == true)
+        let params: Parameters = [
+            "lr": .double(0.01), "layers": .int(2), "units_1": .int(64), "units_2": .int(32), "activation": .string("tanh"),
+            "dropout": .double(0.25), "batch_size": .int(64), "optimizer": .string("sgd"), "momentum": .double(0.9),
+        ]
+        let plan = try #require(study.model).resolve(params)
+        #expect(plan.layers.count == 4)
+        #expect(plan.layers[0] == .dense(Dense.Config(units: 64, activation: .tanh)))
+        #expect(plan.layers[1] == .dense(Dense.Config(units: 32, activation: .tanh)))
+        #expect(plan.layers[2] == .dropout(Dropout.Config(rate: 0.25)))
+        #expect(plan.optimizer.name == "sgd" && plan.optimizer.learningRate == 0.01)
+        #expect(plan.batchSize == 64 && plan.epochs == 5 && plan.metrics == ["accuracy"])
+        #expect(plan.earlyStopping?.patience == 2)
+    }
+
+    @Test func functionAndCommandObjectives() throws {
+        let folder = try StudyFolder()
+        let function = try folder.parse("""
+            name: branin-gp
+            objective: {function: branin}
+            search: {algorithm: bayesian, trials: 30, parameters: {x1: {float: [-5, 10]}, x2: {float: [0, 15]}}}
+            """)
+        #expect(function.objective == .function("branin"))
+        #expect(function.search.direction == .minimize, "metric 'loss' by default, minimised")
+        let command = try folder.parse("""
+            name: script
+            objective: {command: [python3, train.py, "--lr={lr}"], timeout: 30, metric: accuracy}
+            search: {direction: maximize, parameters: {lr: {float: [0.001, 0.1], log: true}}}
+            """)
+        guard case .command(let objective) = command.objective else { Issue.record("not a command"); return }
+        #expect(objective.arguments(for: ["lr": .double(0.05)]) == ["python3", "train.py", "--lr=0.05"])
+        #expect(objective.timeout == 30)
+    }
+
+    @Test func errorsPointAtFileLineAndColumn() throws {
+        let folder = try StudyFolder()
+        let base = "name: s\nobjective: {function: sphere}\nsearch:\n  parameters:\n"
+        #expect(folder.error(base + "    x: {float: [2, 1]}\n") == "study.yaml:5:15: error: parameter 'x': low 2.0 is above high 1.0")
+        #expect(folder.error(base + "    x: {float: [0, 1], log: true}\n") == "study.yaml:5:15: error: parameter 'x': a log scale needs low > 0, got 0.0")
+        #expect(folder.error(base + "    x: {choice: []}\n") == "study.yaml:5:16: error: parameter 'x': the choice list is empty")
+        #expect(folder.error(base + "    x: {flaot: [0, 1]}\n").hasPrefix("study.yaml:5:9: error: unknown key 'flaot' in parameter 'x' (did you mean 'float'?)"))
+        #expect(folder.error(base.replacingOccurrences(of: "search:", with: "serch:") + "    x: {float: [0, 1]}\n")
+            .hasPrefix("study.yaml:3:1: error: unknown key 'serch' in the study (did you mean 'search'?)"))
+        #expect(folder.error(base + "    x: {float: [0, 1], when: {y: 1}}\n").contains("5:27: error: condition of 'x' names no parameter 'y'"))
+        #expect(folder.error("name: s\nsearch: [\n").hasPrefix("study.yaml:"), "YAML syntax errors are located too")
+        #expect(folder.error(base.replacingOccurrences(of: "sphere", with: "sphear") + "    x: {float: [0, 1]}\n")
+            .contains("did you mean 'sphere'"))
+    }
+
+    @Test func modelErrorsPointIntoTheModel() throws {
+        let folder = try StudyFolder()
+        let placeholder = mlpStudy.replacingOccurrences(of: "\"$dropout\"", with: "\"$dropuot\"")
+        #expect(folder.error(placeholder) == "study.yaml:6:18: error: placeholder '$dropuot' names no parameter (did you mean '$dropout'?)")
+        let activation = mlpStudy.replacingOccurrences(of: "activation: softmax", with: "activation: softmx")
+        #expect(folder.error(activation).hasPrefix("study.yaml:7:39: error: model.layers:"), "\(folder.error(activation))")
+        #expect(folder.error(activation).contains("did you mean 'softmax'"))
+        let choice = mlpStudy.replacingOccurrences(of: "[adam, sgd, rmsprop]", with: "[adam, sgd, rmsprp]")
+        #expect(folder.error(choice).contains("unknown optimizer 'rmsprp'"), "\(folder.error(choice))")
+        let data = mlpStudy.replacingOccurrences(of: "data.csv", with: "missing.csv")
+        #expect(folder.error(data).hasPrefix("study.yaml:2:15: error: data file 'missing.csv' not found"))
+    }
+}
