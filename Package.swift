@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "tuna",
             dependencies: [
-                "TunaNN", "TunaData", "TunaSearch",
+                "TunaNN", "TunaData", "TunaSearch", "TunaSpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),

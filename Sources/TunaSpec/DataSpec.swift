@@ -21,7 +21,10 @@ public struct DataSpec: Sendable, Hashable, Codable {
     init(_ node: SpecNode, studyFile: String) throws {
         try node.checkKeys(Self.keys, in: "data")
         guard let pathNode = node["path"], let relative = pathNode.text else { throw node.error("data needs a 'path'") }
-        let folder = URL(fileURLWithPath: studyFile).deletingLastPathComponent()
+        let absolute = studyFile.hasPrefix("/")
+            ? URL(fileURLWithPath: studyFile)
+            : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(studyFile)
+        let folder = absolute.deletingLastPathComponent()
         let resolved = relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : folder.appendingPathComponent(relative)
         path = resolved.standardized.path
         guard FileManager.default.fileExists(atPath: path) else {

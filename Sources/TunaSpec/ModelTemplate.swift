@@ -49,6 +49,10 @@ public struct EarlyStoppingSpec: Sendable, Hashable, Codable {
 /// `units: "$units_{i}"` gives each copy its own (conditional) parameter.
 public struct ModelTemplate: Sendable, Hashable {
     public var node: SpecNode
+    /// Every declared parameter: a setting whose placeholder names one that is inactive in a
+    /// trial (its condition does not hold) is left out, so the layer's or optimizer's default
+    /// applies — `momentum: "$momentum"` with `momentum` declared `when: {optimizer: sgd}`.
+    var declared: Set<String>
 
     static let keys = ["layers", "loss", "optimizer", "metrics", "epochs", "batch_size", "early_stopping"]
 
@@ -59,6 +63,7 @@ public struct ModelTemplate: Sendable, Hashable {
         }
         guard node["loss"] != nil else { throw node.error("model needs a 'loss'") }
         self.node = node
+        self.declared = Set(space.parameters.map(\.name))
         try checkPlaceholders(node, space: space, repeatIndex: nil)
         // Resolve with the smallest and the largest value of every parameter, so that a bad
         // layer setting is reported now rather than by the first trial that draws it.
@@ -116,7 +121,7 @@ public struct ModelTemplate: Sendable, Hashable {
         let loss = try (resolved["loss"] ?? resolved).decode(Loss.self, what: "model.loss")
         let optimizer = try resolved["optimizer"].map { try $0.decode(OptimizerSpec.self, what: "model.optimizer") }
             ?? OptimizerSpec(name: "adam")
-        _ = try optimizer.makeOptimizer()
+        do { _ = try optimizer.makeOptimizer() } catch { throw (resolved["optimizer"] ?? resolved).error("model.optimizer: \(error)") }
         let metrics = try resolved["metrics"].map { try $0.decode([String].self, what: "model.metrics") } ?? []
         for metric in metrics {
             do { _ = try MetricName.make(metric, loss: loss) } catch { throw (resolved["metrics"] ?? resolved).error("\(error)") }
@@ -169,6 +174,7 @@ public struct ModelTemplate: Sendable, Hashable {
         case .mapping(let entries, let location):
             var out: [SpecNode.Entry] = []
             for entry in entries {
+                if isInactivePlaceholder(entry.value, params: params, index: index) { continue }
                 var copy = entry
                 copy.value = try substitute(entry.value, params: params, index: index)
                 out.append(copy)
@@ -179,5 +185,16 @@ public struct ModelTemplate: Sendable, Hashable {
         default:
             return node
         }
+    }
+
+    /// True for a placeholder naming a declared parameter that this trial does not have.
+    private func isInactivePlaceholder(_ node: SpecNode, params: Parameters, index: Int?) -> Bool {
+        guard case .scalar(let text, .string, _) = node, text.hasPrefix("$") else { return false }
+        var name = String(text.dropFirst())
+        if name.contains("{i}") {
+            guard let index else { return false }
+            name = name.replacingOccurrences(of: "{i}", with: String(index))
+        }
+        return params[name] == nil && declared.contains(name)
     }
 }

@@ -74,7 +74,7 @@ public indirect enum SpecNode: Sendable, Hashable {
         switch node {
         case .scalar(let scalar):
             let kind: ScalarKind
-            switch scalar.tag.rawValue {
+            switch node.tag.rawValue {
             case Tag.Name.int.rawValue: kind = .int
             case Tag.Name.float.rawValue: kind = .float
             case Tag.Name.bool.rawValue: kind = .bool

@@ -7,7 +7,7 @@ struct Tuna: ParsableCommand {
         commandName: "tuna",
         abstract: "Tuna: hyperparameter tuning for neural networks.",
         version: "0.1.0",
-        subcommands: [Bench.self])
+        subcommands: [Validate.self, Bench.self])
 }
 
 /// Benchmarks that print their figures beside the reference tools'.

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import TunaSearch
+import TunaSpec
+
+/// `tuna validate STUDY.yaml`: parses a study file and prints what it understood, or its errors
+/// with file:line:column, exiting non-zero.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a study file and print the study it describes.")
+
+    @Argument(help: "Study files to check.")
+    var studies: [String]
+
+    func run() throws {
+        var failed = false
+        for path in studies {
+            do {
+                let study = try Study.load(path: path)
+                print(Self.summary(study))
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(2) }
+    }
+
+    static func summary(_ study: Study) -> String {
+        var lines = ["\(study.file): ok", "  study      \(study.name) (sha256 \(study.hash.prefix(12)))"]
+        switch study.objective {
+        case .network:
+            if let data = study.data { lines.append("  data       \(data.path) -> \(data.target) (\(data.task.rawValue))") }
+        case .function(let name): lines.append("  objective  function \(name)")
+        case .command(let command): lines.append("  objective  command \(command.arguments.joined(separator: " ")) (timeout \(Int(command.timeout)) s)")
+        }
+        let s = study.search
+        lines.append("  search     \(s.algorithm.rawValue), \(s.direction.rawValue) \(s.metric), \(s.trials) trials, \(s.folds) folds, seed \(s.seed)")
+        if let pruner = s.pruner { lines.append("  pruner     \(pruner)") }
+        for parameter in s.space.parameters {
+            var line = "  param      \(parameter.name): \(describe(parameter.domain))"
+            if let condition = parameter.when { line += " when \(condition)" }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ domain: Domain) -> String {
+        switch domain {
+        case .float(let d): return "float [\(d.low), \(d.high)]\(d.log ? " log" : "")\(d.step.map { " step \($0)" } ?? "")"
+        case .int(let d): return "int [\(d.low), \(d.high)]\(d.log ? " log" : "")\(d.step != 1 ? " step \(d.step)" : "")"
+        case .categorical(let values): return "choice [\(values.map(\.description).joined(separator: ", "))]"
+        case .fixed(let value): return "fixed \(value)"
+        }
+    }
+}
