@@ -16,6 +16,7 @@ struct AcquisitionOptimizer {
     var localCandidatesPerPoint = 64
     var localCenters = 5
     var refineStarts = 5
+    var localStarts = 3
     var refineIterations = 40
 
     /// log EI and its gradient (continuous directions only) at feature vector `f`.
@@ -75,11 +76,21 @@ struct AcquisitionOptimizer {
         var scored = (0..<m).map { (i: $0, v: NormalMath.logEI(mean: means[$0], sd: vars[$0].squareRoot(), best: best)) }
         scored.sort { $0.v > $1.v || ($0.v == $1.v && $0.i < $1.i) }
 
+        // Starts for refinement: the best global candidates and, separately, the best local ones,
+        // so that a strong incumbent neighbourhood cannot crowd out a distant basin.
         var starts: [[Double]] = []
-        for s in scored where starts.count < refineStarts {
-            let c = candidates[s.i]
-            if !starts.contains(where: { zip($0, c).allSatisfy { abs($0 - $1) < 1e-9 } }) { starts.append(c) }
+        func addStarts(from range: Range<Int>, count: Int) {
+            var added = 0
+            for s in scored where added < count && range.contains(s.i) {
+                let c = candidates[s.i]
+                if !starts.contains(where: { zip($0, c).allSatisfy { abs($0 - $1) < 1e-9 } }) {
+                    starts.append(c)
+                    added += 1
+                }
+            }
         }
+        addStarts(from: 0..<globalCandidates, count: refineStarts)
+        addStarts(from: globalCandidates..<m, count: localStarts)
         var bestPoint = candidates[scored.first?.i ?? 0]
         var bestValue = scored.first?.v ?? -.infinity
 

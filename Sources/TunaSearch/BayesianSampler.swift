@@ -34,7 +34,7 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
     public init(
         seed: UInt64 = 0, startupTrials: Int = 10, parallelStrategy: ParallelStrategy = .krigingBeliever,
         maxModelPoints: Int = 300, maxFitPoints: Int = 80, hyperparameterRestarts: Int = 3,
-        candidates: Int = 1024, minimumNoise: Double = 1e-6
+        candidates: Int = 1024, minimumNoise: Double = 1e-8
     ) {
         self.seed = seed
         self.startupTrials = startupTrials

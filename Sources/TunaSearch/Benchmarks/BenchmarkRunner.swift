@@ -80,3 +80,11 @@ public struct BenchmarkRunner: Sendable {
             regretAt: regretAt, suggestMs: asks > 0 ? seconds * 1000 / Double(asks) : 0, curves: curves)
     }
 }
+
+extension BenchmarkRunner {
+    /// Runs a named sampler (default options) on a named benchmark function.
+    public func run(sampler kind: SamplerKind, function name: String) throws -> BenchmarkResult {
+        let function = try BenchmarkFunctions.named(name)
+        return try run(sampler: kind.rawValue, function: function) { kind.make(seed: $0) }
+    }
+}
