@@ -165,7 +165,7 @@ extension Activation: Codable {
     /// (`{"leaky_relu": {"alpha": 0.1}}`), the shape study files use.
     public init(from decoder: Decoder) throws {
         if let container = try? decoder.singleValueContainer(), let name = try? container.decode(String.self) {
-            self = try Activation(name: name)
+            self = try decodingName(decoder) { try Activation(name: name) }
             return
         }
         let container = try decoder.container(keyedBy: DynamicKey.self)
@@ -176,7 +176,7 @@ extension Activation: Codable {
         }
         let settings = try container.nestedContainer(keyedBy: DynamicKey.self, forKey: key)
         let alpha = try settings.decodeIfPresent(Float.self, forKey: DynamicKey("alpha"))
-        switch try Activation(name: key.stringValue) {
+        switch try decodingName(decoder) { try Activation(name: key.stringValue) } {
         case .leakyReLU(let defaultAlpha): self = .leakyReLU(alpha: alpha ?? defaultAlpha)
         case .elu(let defaultAlpha): self = .elu(alpha: alpha ?? defaultAlpha)
         case let other: self = other

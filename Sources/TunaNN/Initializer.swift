@@ -134,7 +134,7 @@ extension Initializer: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let name = try? container.decode(String.self) {
-            self = try Initializer(name: name)
+            self = try decodingName(decoder) { try Initializer(name: name) }
         } else if let value = try? container.decode(Float.self) {
             self = .constant(value)
         } else {

@@ -46,3 +46,13 @@ public func nearestName(to name: String, in known: [String]) -> String? {
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     return best.1 <= Swift.max(2, lowered.count / 3) ? best.0 : nil
 }
+
+/// Runs a name lookup inside `init(from:)`, turning its `NNError` into a `DecodingError` at the
+/// decoder's coding path, so that a study file's error points at the line of the bad name.
+func decodingName<T>(_ decoder: Decoder, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as NNError {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+    }
+}

@@ -72,9 +72,6 @@ public enum Objective: Sendable, Hashable {
     /// Any program, run with the trial's parameters; the metric is read from its output.
     case command(CommandObjective)
 
-    /// The benchmark functions an objective may name.
-    static let functionNames = ["branin", "hartmann3", "hartmann6", "rosenbrock", "sphere", "mixed"]
-
     var kind: String {
         switch self {
         case .network: "network"
@@ -91,10 +88,18 @@ public enum Objective: Sendable, Hashable {
         try node.checkKeys(["function", "command", "timeout", "metric"], in: "objective")
         if let function = node["function"] {
             guard let name = function.text else { throw function.error("'function' takes a name") }
-            guard Self.functionNames.contains(name) else {
+            let benchmark: any BenchmarkFunction
+            do {
+                benchmark = try BenchmarkFunctions.named(name)
+            } catch {
                 var message = "unknown benchmark function '\(name)'"
-                if let near = nearestName(to: name, in: Self.functionNames) { message += " (did you mean '\(near)'?)" }
-                throw function.error(message + "; known: \(Self.functionNames.joined(separator: ", "))")
+                if let near = nearestName(to: name, in: BenchmarkFunctions.names) { message += " (did you mean '\(near)'?)" }
+                throw function.error(message + "; known: \(BenchmarkFunctions.names.joined(separator: ", ")) (rosenbrockN, sphereN for other sizes)")
+            }
+            let needed = benchmark.space.parameters.map(\.name)
+            let declared = Set((root["search"]?["parameters"].flatMap { try? $0.entries("parameters") } ?? []).map(\.key))
+            if let missing = needed.first(where: { !declared.contains($0) }) {
+                throw function.error("function '\(name)' reads parameters \(needed.joined(separator: ", ")); '\(missing)' is not declared in search.parameters")
             }
             self = .function(name)
         } else if let command = node["command"] {

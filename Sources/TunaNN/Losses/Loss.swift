@@ -223,7 +223,7 @@ extension Loss: Codable {
     /// `{"binary_crossentropy": {"from_logits": true}}`).
     public init(from decoder: Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
-            self = try Loss(name: name)
+            self = try decodingName(decoder) { try Loss(name: name) }
             return
         }
         let container = try decoder.container(keyedBy: DynamicKey.self)
@@ -232,7 +232,7 @@ extension Loss: Codable {
         }
         let settings = try container.nestedContainer(keyedBy: DynamicKey.self, forKey: key)
         let fromLogits = try settings.decodeIfPresent(Bool.self, forKey: DynamicKey("from_logits")) ?? false
-        switch try Loss(name: key.stringValue) {
+        switch try decodingName(decoder) { try Loss(name: key.stringValue) } {
         case .huber: self = .huber(delta: try settings.decodeIfPresent(Float.self, forKey: DynamicKey("delta")) ?? 1)
         case .binaryCrossentropy: self = .binaryCrossentropy(fromLogits: fromLogits)
         case .categoricalCrossentropy: self = .categoricalCrossentropy(fromLogits: fromLogits)

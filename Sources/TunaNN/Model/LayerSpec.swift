@@ -194,7 +194,7 @@ extension Regularizer {
             case "l1": self = .l1()
             case "l2": self = .l2()
             case "l1_l2": self = Regularizer(l1: 0.01, l2: 0.01)
-            default: throw NNError.unknownName(kind: "regularizer", name: name, known: ["l1", "l2", "l1_l2"])
+            default: self = try decodingName(decoder) { () -> Regularizer in throw NNError.unknownName(kind: "regularizer", name: name, known: ["l1", "l2", "l1_l2"]) }
             }
             return
         }
@@ -213,7 +213,7 @@ extension Constraint {
             switch name {
             case "non_neg", "nonneg": self = .nonNegative
             case "max_norm": self = .maxNorm(2)
-            default: throw NNError.unknownName(kind: "constraint", name: name, known: ["max_norm", "non_neg"])
+            default: self = try decodingName(decoder) { () -> Constraint in throw NNError.unknownName(kind: "constraint", name: name, known: ["max_norm", "non_neg"]) }
             }
             return
         }
