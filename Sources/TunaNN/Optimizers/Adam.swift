@@ -8,7 +8,10 @@ import TunaTensor
 /// Adam (Kingma & Ba), in Keras's form: the bias corrections are folded into the step size,
 /// `lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`, and epsilon is added to `sqrt(v)`.
 /// With `amsgrad`, the running maximum of `v` is used in the denominator.
-public final class Adam: Optimizer {
+///
+/// Not `final`: `AdamW` is this class with decoupled weight decay on by default and its own
+/// spec name, as Keras's `AdamW(Adam)` is (`keras/src/optimizers/adamw.py`).
+public class Adam: Optimizer {
     public var learningRate: Float
     public var beta1: Float
     public var beta2: Float
@@ -18,7 +21,7 @@ public final class Adam: Optimizer {
     public var gradientOptions: GradientOptions
     public var iterations = 0
     public let state = OptimizerState()
-    /// The spec name: AdamW is Adam with decoupled weight decay.
+    /// The spec name ("adam", or "adamw" for `AdamW`).
     let specName: String
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,

@@ -60,8 +60,12 @@ extension Optimizer {
         iterations += 1
         clipGradients(trainable)
         for parameter in trainable {
-            let slots = state.slots(for: parameter, count: slotCount, initialValue: initialSlotValue)
             let count = parameter.value.count
+            // The update reads `count` gradients: a gradient of another size would be read out of bounds.
+            precondition(
+                parameter.gradient.count == count,
+                "parameter '\(parameter.name)': gradient has \(parameter.gradient.count) elements, value has \(count)")
+            let slots = state.slots(for: parameter, count: slotCount, initialValue: initialSlotValue)
             if let decay = gradientOptions.weightDecay, decay != 0 {
                 let factor = 1 - decay * rate
                 parameter.value.withUnsafeMutableBufferPointer { w in
@@ -79,21 +83,17 @@ extension Optimizer {
         }
     }
 
+    /// Keras's `BaseOptimizer._clip_gradients`: one kind of clipping only, in the order clipnorm,
+    /// global_clipnorm, clipvalue, and a setting that is not positive means "off" (Keras tests
+    /// `clipnorm and clipnorm > 0`). `OptimizerSpec.makeOptimizer()` refuses more than one, as
+    /// Keras's constructor does; this precedence only matters for options set in code.
     private func clipGradients(_ parameters: [Parameter]) {
-        if let clipValue = gradientOptions.clipValue {
-            for parameter in parameters {
-                parameter.gradient.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices { g[i] = Swift.min(Swift.max(g[i], -clipValue), clipValue) }
-                }
-            }
-        }
-        if let clipNorm = gradientOptions.clipNorm {
+        if let clipNorm = gradientOptions.clipNorm, clipNorm > 0 {
             for parameter in parameters {
                 let norm = parameter.gradient.withUnsafeBufferPointer { BLAS.norm(count: $0.count, x: $0.baseAddress!) }
                 if norm > clipNorm { scale(parameter, by: clipNorm / norm) }
             }
-        }
-        if let globalClipNorm = gradientOptions.globalClipNorm {
+        } else if let globalClipNorm = gradientOptions.globalClipNorm, globalClipNorm > 0 {
             var sumSquares: Float = 0
             for parameter in parameters {
                 let norm = parameter.gradient.withUnsafeBufferPointer { BLAS.norm(count: $0.count, x: $0.baseAddress!) }
@@ -102,6 +102,12 @@ extension Optimizer {
             let norm = sumSquares.squareRoot()
             if norm > globalClipNorm {
                 for parameter in parameters { scale(parameter, by: globalClipNorm / norm) }
+            }
+        } else if let clipValue = gradientOptions.clipValue, clipValue > 0 {
+            for parameter in parameters {
+                parameter.gradient.withUnsafeMutableBufferPointer { g in
+                    for i in g.indices { g[i] = Swift.min(Swift.max(g[i], -clipValue), clipValue) }
+                }
             }
         }
     }
@@ -121,14 +127,26 @@ public final class OptimizerState {
     public init() {}
 
     /// The slots of `parameter`, created (filled with `initialValue`) on first use.
+    ///
+    /// A setting that adds a slot mid-training (SGD's momentum leaving 0, Adam's amsgrad turned
+    /// on) gets the new slot appended, filled with `initialValue`; a parameter whose size changed
+    /// (new weights assigned) gets fresh slots, because the old ones would be read out of bounds.
     public func slots(for parameter: Parameter, count: Int, initialValue: Float) -> [UnsafeMutablePointer<Float>] {
         let id = ObjectIdentifier(parameter)
-        if let entry = storage[id] { return entry.slots }
         let size = parameter.value.count
-        let slots = (0..<count).map { _ -> UnsafeMutablePointer<Float> in
+        var slots: [UnsafeMutablePointer<Float>] = []
+        if let entry = storage[id] {
+            if entry.count == size {
+                if entry.slots.count >= count { return entry.slots }
+                slots = entry.slots
+            } else {
+                for slot in entry.slots { slot.deallocate() }
+            }
+        }
+        while slots.count < count {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(size, 1))
             p.initialize(repeating: initialValue, count: Swift.max(size, 1))
-            return p
+            slots.append(p)
         }
         storage[id] = (parameter, slots, size)
         return slots

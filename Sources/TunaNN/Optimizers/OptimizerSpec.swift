@@ -38,22 +38,104 @@ public struct OptimizerSpec: Hashable, Sendable {
         self.gradientOptions = gradientOptions
     }
 
+    /// The settings each optimizer takes besides learning_rate, schedule, clipping and weight
+    /// decay (Keras's constructor arguments; Keras refuses any other argument).
+    static let settings: [String: Set<String>] = [
+        "sgd": ["momentum", "nesterov"],
+        "adam": ["beta_1", "beta_2", "epsilon", "amsgrad"],
+        "adamw": ["beta_1", "beta_2", "epsilon", "amsgrad"],
+        "rmsprop": ["rho", "momentum", "epsilon", "centered"],
+        "adagrad": ["initial_accumulator_value", "epsilon"],
+        "adadelta": ["rho", "epsilon"],
+    ]
+
+    /// The optimizer-specific settings this spec sets, by their file names.
+    private var setSettings: [String] {
+        var names: [String] = []
+        if momentum != nil { names.append("momentum") }
+        if nesterov != nil { names.append("nesterov") }
+        if beta1 != nil { names.append("beta_1") }
+        if beta2 != nil { names.append("beta_2") }
+        if epsilon != nil { names.append("epsilon") }
+        if amsgrad != nil { names.append("amsgrad") }
+        if rho != nil { names.append("rho") }
+        if centered != nil { names.append("centered") }
+        if initialAccumulatorValue != nil { names.append("initial_accumulator_value") }
+        return names
+    }
+
     /// A fresh optimizer (with empty state) for this description.
+    ///
+    /// Refuses, with the optimizer and setting named: an unknown optimizer (with the nearest known
+    /// name), a setting the optimizer does not take (Keras: "Argument(s) not recognized"), more
+    /// than one kind of clipping (Keras: "Only one of `clipnorm`, `clipvalue` and
+    /// `global_clipnorm` can be set"), and values that would make the update NaN or meaningless.
     public func makeOptimizer() throws -> any Optimizer {
-        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
-            throw NNError.invalidArgument("optimizer '\(name)': learning_rate must be positive, got \(learningRate)")
+        let kind = name.lowercased()
+        guard let accepted = Self.settings[kind] else {
+            throw NNError.unknownName(kind: "optimizer", name: name, known: Self.knownNames)
         }
-        try schedule?.validate()
-        switch name.lowercased() {
+        for setting in setSettings where !accepted.contains(setting) {
+            throw NNError.invalidArgument(
+                "optimizer '\(name)' has no setting '\(setting)'; it takes: "
+                    + (["learning_rate"] + accepted.sorted()).joined(separator: ", "))
+        }
+        try validate()
+        switch kind {
         case "sgd":
             return SGD(learningRate: learningRate ?? 0.01, momentum: momentum ?? 0, nesterov: nesterov ?? false,
                        schedule: schedule, gradientOptions: gradientOptions)
         case "adam":
             return Adam(learningRate: learningRate ?? 0.001, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999,
                         epsilon: epsilon ?? 1e-7, amsgrad: amsgrad ?? false, schedule: schedule, gradientOptions: gradientOptions)
+        case "adamw":
+            return AdamW(learningRate: learningRate ?? 0.001, weightDecay: gradientOptions.weightDecay ?? 0.004,
+                         beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, epsilon: epsilon ?? 1e-7, amsgrad: amsgrad ?? false,
+                         schedule: schedule, gradientOptions: gradientOptions)
+        case "rmsprop":
+            return RMSprop(learningRate: learningRate ?? 0.001, rho: rho ?? 0.9, momentum: momentum ?? 0,
+                           epsilon: epsilon ?? 1e-7, centered: centered ?? false, schedule: schedule,
+                           gradientOptions: gradientOptions)
+        case "adagrad":
+            return Adagrad(learningRate: learningRate ?? 0.001, initialAccumulatorValue: initialAccumulatorValue ?? 0.1,
+                           epsilon: epsilon ?? 1e-7, schedule: schedule, gradientOptions: gradientOptions)
+        case "adadelta":
+            return Adadelta(learningRate: learningRate ?? 0.001, rho: rho ?? 0.95, epsilon: epsilon ?? 1e-7,
+                            schedule: schedule, gradientOptions: gradientOptions)
         default:
             throw NNError.unknownName(kind: "optimizer", name: name, known: Self.knownNames)
         }
+    }
+
+    /// Range checks on the values that are set.
+    private func validate() throws {
+        func check(_ value: Float?, _ key: String, _ range: String, _ valid: (Float) -> Bool) throws {
+            guard let value else { return }
+            guard value.isFinite, valid(value) else {
+                throw NNError.invalidArgument("optimizer '\(name)': \(key) must be \(range), got \(value)")
+            }
+        }
+        try check(learningRate, "learning_rate", "positive", { $0 > 0 })
+        // Keras's SGD refuses momentum outside [0, 1].
+        try check(momentum, "momentum", "in [0, 1]", { $0 >= 0 && $0 <= 1 })
+        // beta = 1 makes Adam's bias correction 1 - beta^t zero.
+        try check(beta1, "beta_1", "in [0, 1)", { $0 >= 0 && $0 < 1 })
+        try check(beta2, "beta_2", "in [0, 1)", { $0 >= 0 && $0 < 1 })
+        try check(rho, "rho", "in [0, 1)", { $0 >= 0 && $0 < 1 })
+        try check(epsilon, "epsilon", "at least 0", { $0 >= 0 })
+        // Keras: "Starting value for the accumulators ... Must be non-negative."
+        try check(initialAccumulatorValue, "initial_accumulator_value", "at least 0", { $0 >= 0 })
+        try check(gradientOptions.clipNorm, "clipnorm", "positive", { $0 > 0 })
+        try check(gradientOptions.globalClipNorm, "global_clipnorm", "positive", { $0 > 0 })
+        try check(gradientOptions.clipValue, "clipvalue", "positive", { $0 > 0 })
+        try check(gradientOptions.weightDecay, "weight_decay", "at least 0", { $0 >= 0 })
+        let clips = [("clipnorm", gradientOptions.clipNorm), ("global_clipnorm", gradientOptions.globalClipNorm),
+                     ("clipvalue", gradientOptions.clipValue)].filter { $0.1 != nil }.map(\.0)
+        if clips.count > 1 {
+            throw NNError.invalidArgument(
+                "optimizer '\(name)': only one of clipnorm, global_clipnorm and clipvalue can be set, got \(clips.joined(separator: " and "))")
+        }
+        try schedule?.validate()
     }
 }
 
