@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+
+/// The trial store on an SQLite file, through GRDB.
+///
+/// One `DatabaseQueue` (one connection) per opening: the scheduler is the only writer, so a
+/// pool buys nothing for it, and the readers (`tuna best`, `tuna trials`, the dashboard) are
+/// other processes with their own read-only opening. The file is in WAL mode, so those readers
+/// see the last committed state while the scheduler writes, and never wait for it.
+///
+/// Durability: by default `synchronous = NORMAL` under WAL. A commit survives the scheduler
+/// crashing or being killed; a power cut or kernel crash may lose the last commits (the ones
+/// since the last WAL checkpoint sync) but never corrupts the file. `.full` syncs the WAL on
+/// every commit instead, at several times the cost per write.
+public final class SQLiteTrialStore: TrialStore {
+    /// How hard commits are pushed to disk.
+    public enum Durability: Sendable {
+        /// WAL + `synchronous = NORMAL`: safe against process crashes, not against power loss.
+        case normal
+        /// WAL + `synchronous = FULL`: every commit is synced.
+        case full
+    }
+
+    /// The file as given by the caller; every error message names it.
+    public let path: String
+    /// True for an opening made with `init(readOnlyPath:)`.
+    public let isReadOnly: Bool
+    let dbQueue: DatabaseQueue
+    /// The clock for every stored time; injectable so tests can check timestamps exactly.
+    let now: @Sendable () -> Date
+
+    /// Opens (creating if needed) the database at `path` for writing and migrates its schema.
+    ///
+    /// Throws `StoreError` naming the path: `.cannotOpen`, `.notADatabase`,
+    /// `.notATunaDatabase`, `.newerSchema`.
+    public init(
+        path: String, durability: Durability = .normal,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.path = path
+        self.isReadOnly = false
+        self.now = clock
+        var config = Self.baseConfiguration()
+        config.journalMode = .wal  // GRDB also sets synchronous = NORMAL with it
+        if durability == .full {
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            // Checked in a write transaction so that nobody migrates between check and migrate.
+            try queue.write { db in _ = try Schema.check(db, path: path) }
+            try Schema.migrator.migrate(queue)
+            self.dbQueue = queue
+        } catch {
+            throw Self.storeError(error, path: path, opening: true)
+        }
+    }
+
+    /// Opens an existing database read-only: for processes that read while the scheduler writes.
+    ///
+    /// Every write through this opening throws `StoreError.readOnly`. The schema must already
+    /// be current (a reader cannot migrate): otherwise `.schemaNotReady` or `.newerSchema`.
+    public init(readOnlyPath path: String) throws {
+        self.path = path
+        self.isReadOnly = true
+        self.now = { Date() }
+        var config = Self.baseConfiguration()
+        config.readonly = true
+        do {
+            // SQLite would open a missing file read-only and fail later with a vaguer message.
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StoreError.cannotOpen(path: path, reason: "no such file")
+            }
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.read { db in
+                let found = try Schema.check(db, path: path)
+                guard found == Schema.version else {
+                    throw StoreError.schemaNotReady(path: path, found: found, required: Schema.version)
+                }
+            }
+            self.dbQueue = queue
+        } catch {
+            throw Self.storeError(error, path: path, opening: true)
+        }
+    }
+
+    /// Closes the connection now rather than at deinit (so a test can reopen the file).
+    public func close() throws {
+        do { try dbQueue.close() } catch { throw Self.storeError(error, path: path, opening: false) }
+    }
+
+    /// The schema version recorded in the file (`PRAGMA user_version`).
+    public func schemaVersion() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+    }
+
+    /// Runs raw SQL outside any transaction (so ATTACH works). Internal: for tests that
+    /// fake a newer or foreign file; it bypasses the trial state machine.
+    func executeRaw(_ sql: String) throws {
+        do {
+            try dbQueue.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        } catch {
+            throw Self.storeError(error, path: path, opening: false)
+        }
+    }
+
+    private static func baseConfiguration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.label = "TunaStore"
+        // Readers wait out a checkpoint or a WAL recovery instead of failing at once.
+        config.busyMode = .timeout(5)
+        return config
+    }
+
+    // MARK: - Transactions and errors
+
+    /// One write transaction; every error comes out as a `StoreError` naming the file.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try dbQueue.write(body) } catch { throw Self.storeError(error, path: path, opening: false) }
+    }
+
+    /// One read transaction (a consistent snapshot of the file).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try dbQueue.read(body) } catch { throw Self.storeError(error, path: path, opening: false) }
+    }
+
+    static func storeError(_ error: any Error, path: String, opening: Bool) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? DatabaseError else {
+            return .database(path: path, message: String(describing: error))
+        }
+        let message = error.message ?? "\(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
+        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+            return .cannotOpen(path: path, reason: openFailureReason(path: path, sqlite: message))
+        case .SQLITE_IOERR, .SQLITE_FULL:
+            return opening ? .cannotOpen(path: path, reason: message) : .database(path: path, message: message)
+        default: return .database(path: path, message: message)
+        }
+    }
+
+    /// SQLite says "unable to open database file" for every cause; find the likely one.
+    private static func openFailureReason(path: String, sqlite: String) -> String {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        if files.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "it is a directory"
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            var parentIsDirectory: ObjCBool = false
+            if !files.fileExists(atPath: parent, isDirectory: &parentIsDirectory) {
+                return "directory '\(parent)' does not exist"
+            }
+            if !parentIsDirectory.boolValue { return "'\(parent)' is not a directory" }
+            if !files.isWritableFile(atPath: parent) { return "directory '\(parent)' is not writable" }
+        }
+        return sqlite
+    }
+}

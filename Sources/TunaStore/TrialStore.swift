@@ -1,0 +1,116 @@
+import Foundation
+
+/// Where studies and trials live: a small storage protocol after Optuna's `BaseStorage`.
+///
+/// The scheduler is the only writer. Every method that changes a trial does so in one
+/// transaction, so a reader never sees half of a change (a COMPLETE trial without its value,
+/// a trial without its parameters). Trial states follow Optuna:
+///
+///     WAITING ──markRunning──► RUNNING ──finishTrial──► COMPLETE | PRUNED | FAIL
+///        ▲                        │
+///        └──────requeueTrial──────┘   (worker died; `attempts` keeps counting)
+///
+/// A WAITING trial may also be finished directly (e.g. failed after too many attempts).
+/// Conformance: `Tests/TunaStoreTests/TrialStoreConformance.swift` runs over every backend.
+public protocol TrialStore: Sendable {
+    // MARK: Studies
+
+    /// Stores a new study in state `running`; throws `StoreError.studyExists` for a taken name.
+    func createStudy(_ study: NewStudy) throws -> StudyRecord
+    func study(id: Int64) throws -> StudyRecord?
+    func study(named name: String) throws -> StudyRecord?
+    /// All studies, oldest first.
+    func studies() throws -> [StudyRecord]
+    func setStudyState(_ state: StudyState, study: Int64) throws
+
+    // MARK: Trials
+
+    /// Creates a WAITING trial with the next free number of the study (dense, from 0).
+    func createTrial(study: Int64, params: [String: JSONValue]) throws -> TrialRecord
+    /// Hands a WAITING trial to `worker`: state RUNNING, `attempts` + 1, `startedAt` now.
+    @discardableResult
+    func markRunning(trial: Int64, worker: String) throws -> TrialRecord
+    /// Records (or replaces) the value reported at `step` of a RUNNING trial; the pruner reads
+    /// these. A late report for a trial that is no longer RUNNING throws `.trialNotRunning`.
+    func recordIntermediate(trial: Int64, step: Int, value: Double) throws
+    /// Records (or replaces) one cross-validation fold's result of a RUNNING trial.
+    func recordFoldValue(trial: Int64, _ fold: FoldValue) throws
+    /// Ends a WAITING or RUNNING trial: state, value/std or error, `finishedAt`, `duration`,
+    /// together with the final per-fold results, in one transaction (a reader sees a COMPLETE
+    /// trial with its value and folds, or a RUNNING one, nothing in between).
+    @discardableResult
+    func finishTrial(_ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue]) throws -> TrialRecord
+    /// Puts a RUNNING trial back to WAITING (its worker went silent). Progress rows of the
+    /// lost attempt are dropped so the retry starts clean; `attempts` is kept.
+    @discardableResult
+    func requeueTrial(_ trial: Int64) throws -> TrialRecord
+    /// Requeues every RUNNING trial of a study: on start-up, those belong to a dead scheduler.
+    /// Returns how many were requeued.
+    @discardableResult
+    func requeueRunningTrials(study: Int64) throws -> Int
+
+    func trial(id: Int64) throws -> TrialRecord?
+    func trial(study: Int64, number: Int) throws -> TrialRecord?
+    /// Trials of a study in the given states (all states when nil), by number.
+    func trials(study: Int64, states: Set<TrialState>?) throws -> [TrialRecord]
+    /// The best `limit` COMPLETE trials with a value, best first; ties go to the lower number.
+    func ranking(study: Int64, limit: Int) throws -> [TrialRecord]
+    /// Number of trials in each state (every state present, zero when none).
+    func stateCounts(study: Int64) throws -> [TrialState: Int]
+    func foldValues(trial: Int64) throws -> [FoldValue]
+    func intermediateValues(trial: Int64) throws -> [IntermediateValue]
+    /// Values reported at `step` by the study's trials in `states`: what a median pruner needs.
+    func intermediateValues(study: Int64, step: Int, states: Set<TrialState>) throws -> [Double]
+
+    // MARK: Artifacts
+
+    /// Stores (or replaces) the blob of `kind` for a trial.
+    func putArtifact(trial: Int64, kind: String, data: Data) throws
+    func artifact(trial: Int64, kind: String) throws -> Artifact?
+}
+
+extension TrialStore {
+    /// Studies the scheduler resumes on start-up (running or paused), oldest first.
+    public func unfinishedStudies() throws -> [StudyRecord] {
+        try studies().filter { StudyState.unfinished.contains($0.state) }
+    }
+
+    /// The best COMPLETE trial, or nil when none has a value yet.
+    public func bestTrial(study: Int64) throws -> TrialRecord? {
+        try ranking(study: study, limit: 1).first
+    }
+
+    public func trials(study: Int64) throws -> [TrialRecord] {
+        try trials(study: study, states: nil)
+    }
+
+    public func trials(study: Int64, state: TrialState) throws -> [TrialRecord] {
+        try trials(study: study, states: [state])
+    }
+
+    @discardableResult
+    public func finishTrial(_ trial: Int64, _ outcome: TrialOutcome) throws -> TrialRecord {
+        try finishTrial(trial, outcome, folds: [])
+    }
+
+    @discardableResult
+    public func complete(_ trial: Int64, value: Double, std: Double? = nil) throws -> TrialRecord {
+        try finishTrial(trial, .complete(value: value, std: std))
+    }
+
+    @discardableResult
+    public func prune(_ trial: Int64, value: Double? = nil) throws -> TrialRecord {
+        try finishTrial(trial, .pruned(value: value))
+    }
+
+    @discardableResult
+    public func fail(_ trial: Int64, error: String) throws -> TrialRecord {
+        try finishTrial(trial, .fail(error: error))
+    }
+
+    /// Trials that have not finished: what the scheduler still owes the study.
+    public func pendingCount(study: Int64) throws -> Int {
+        let counts = try stateCounts(study: study)
+        return (counts[.waiting] ?? 0) + (counts[.running] ?? 0)
+    }
+}
