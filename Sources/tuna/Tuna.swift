@@ -13,6 +13,6 @@ struct Tuna: ParsableCommand {
 /// Benchmarks that print their figures beside the reference tools'.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure training speed (and, later, search quality and daemon overhead).",
-        subcommands: [BenchTrain.self])
+        abstract: "Measure training speed and search quality beside the reference tools.",
+        subcommands: [BenchTrain.self, BenchSearch.self])
 }
