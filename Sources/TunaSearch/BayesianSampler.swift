@@ -92,7 +92,8 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
             gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
         }
 
-        let best = z.min() ?? 0
+        // Lies count as observations: a believed improvement raises the bar for the next point.
+        let best = y.min() ?? 0
         let optimizer = AcquisitionOptimizer(globalCandidates: candidates)
         let incumbents = rows.prefix(5).map(\.f)
         let f = optimizer.maximize(gp: gp, encoding: encoding, best: best, incumbents: incumbents, rng: &rng)

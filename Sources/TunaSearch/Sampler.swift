@@ -42,7 +42,8 @@ public enum SamplerError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .exhausted(let n): return "the grid's \(n) points have all been handed out"
         case .gridTooLarge(let n, let l):
-            return "the grid has \(Int(n.rounded())) points, more than the limit of \(l); lower grid_points"
+            let count = n < 1e15 ? String(Int(n.rounded())) : String(n)
+            return "the grid has \(count) points, more than the limit of \(l); lower grid_points or narrow the ranges"
         case .invalidOption(let s): return s
         }
     }
