@@ -3,11 +3,7 @@ import TunaSearch
 
 /// The `search:` section: how to propose trials, how many, and how to score them.
 public struct SearchSettings: Sendable, Hashable {
-    public enum Algorithm: String, Sendable, Hashable, CaseIterable, Codable {
-        case auto, grid, random, sobol, bayesian, tpe
-    }
-
-    public var algorithm: Algorithm
+    public var algorithm: SamplerKind
     /// The metric a trial is ranked by (its mean over folds).
     public var metric: String
     public var direction: Direction
@@ -19,7 +15,7 @@ public struct SearchSettings: Sendable, Hashable {
     public var seed: UInt64
     /// Points per float parameter for the grid sampler.
     public var gridPoints: Int
-    public var pruner: PrunerSpec?
+    public var pruner: PrunerConfig?
     /// Attempts per trial before it is marked failed (a worker died, or the trial errored).
     public var maxAttempts: Int
     public var space: SearchSpace
@@ -32,8 +28,8 @@ public struct SearchSettings: Sendable, Hashable {
     init(_ node: SpecNode) throws {
         try node.checkKeys(Self.keys, in: "search")
         let algorithmName = node["algorithm"]?.text ?? "auto"
-        guard let algorithm = Algorithm(rawValue: algorithmName) else {
-            let known = Algorithm.allCases.map(\.rawValue)
+        guard let algorithm = SamplerKind(rawValue: algorithmName) else {
+            let known = SamplerKind.allCases.map(\.rawValue)
             var message = "unknown search algorithm '\(algorithmName)'"
             if let near = nearestName(to: algorithmName, in: known) { message += " (did you mean '\(near)'?)" }
             throw (node["algorithm"] ?? node).error(message + "; known: \(known.joined(separator: ", "))")
@@ -56,7 +52,7 @@ public struct SearchSettings: Sendable, Hashable {
             }
             timeBudget = seconds
         }
-        pruner = try node["pruner"].map(PrunerSpec.init)
+        pruner = try node["pruner"].map(PrunerParser.config)
         guard let parameters = node["parameters"] else { throw node.error("search needs 'parameters'") }
         space = try ParameterParser.space(parameters)
     }
@@ -70,20 +66,12 @@ public struct SearchSettings: Sendable, Hashable {
     }
 }
 
-/// Early stopping of unpromising trials on their intermediate values (per epoch or fold).
-public enum PrunerSpec: Sendable, Hashable, Codable {
-    /// Prune when the trial's value at a step is worse than the median of earlier trials there.
-    case median(startupTrials: Int, warmupSteps: Int)
-    /// Like median at another percentile (25 prunes more, 75 less).
-    case percentile(Double, startupTrials: Int, warmupSteps: Int)
-    /// Asynchronous successive halving.
-    case successiveHalving(minResource: Int, reductionFactor: Int)
-    /// Brackets of successive halving.
-    case hyperband(minResource: Int, maxResource: Int, reductionFactor: Int)
+/// Reads `pruner:` into TunaSearch's pruner configuration: a name (`median`) or a one-key
+/// mapping with settings (`{median: {warmup_steps: 1}}`).
+enum PrunerParser {
+    static let names = ["none", "median", "percentile", "successive_halving", "asha", "hyperband"]
 
-    static let names = ["median", "percentile", "successive_halving", "asha", "hyperband"]
-
-    init(_ node: SpecNode) throws {
+    static func config(_ node: SpecNode) throws -> PrunerConfig {
         let name: String
         let settings: SpecNode?
         if let text = node.text {
@@ -95,32 +83,43 @@ public enum PrunerSpec: Sendable, Hashable, Codable {
             name = entry.key
             settings = entry.value.isNull ? nil : entry.value
         }
-        func value(_ key: String, _ fallback: Double) throws -> Double {
+        func int(_ key: String, _ fallback: Int) throws -> Int {
             guard let child = settings?[key] else { return fallback }
-            guard let number = child.text.flatMap(Double.init) else { throw child.error("'\(key)' is a number") }
+            guard let number = child.text.flatMap(Int.init), number >= 0 else { throw child.error("'\(key)' is a non-negative integer") }
             return number
         }
         switch name {
+        case "none":
+            return .none
         case "median":
-            try settings?.checkKeys(["startup_trials", "warmup_steps"], in: "median pruner")
-            self = .median(startupTrials: Int(try value("startup_trials", 5)), warmupSteps: Int(try value("warmup_steps", 0)))
+            try settings?.checkKeys(["startup_trials", "warmup_steps", "interval_steps"], in: "median pruner")
+            return .median(MedianPruner(
+                startupTrials: try int("startup_trials", 5), warmupSteps: try int("warmup_steps", 0),
+                intervalSteps: max(1, try int("interval_steps", 1))))
         case "percentile":
-            try settings?.checkKeys(["percentile", "startup_trials", "warmup_steps"], in: "percentile pruner")
-            let p = try value("percentile", 25)
-            guard (0...100).contains(p) else { throw (settings ?? node).error("'percentile' is in [0, 100]") }
-            self = .percentile(p, startupTrials: Int(try value("startup_trials", 5)), warmupSteps: Int(try value("warmup_steps", 0)))
+            try settings?.checkKeys(["percentile", "startup_trials", "warmup_steps", "interval_steps"], in: "percentile pruner")
+            let percentileNode = settings?["percentile"]
+            let p = percentileNode?.text.flatMap(Double.init) ?? 25
+            guard (0...100).contains(p) else { throw (percentileNode ?? node).error("'percentile' is in [0, 100]") }
+            return .percentile(PercentilePruner(
+                percentile: p, startupTrials: try int("startup_trials", 5), warmupSteps: try int("warmup_steps", 0),
+                intervalSteps: max(1, try int("interval_steps", 1))))
         case "successive_halving", "asha":
             try settings?.checkKeys(["min_resource", "reduction_factor"], in: "successive halving pruner")
-            self = .successiveHalving(minResource: Int(try value("min_resource", 1)), reductionFactor: Int(try value("reduction_factor", 3)))
+            let factor = try int("reduction_factor", 4)
+            guard factor >= 2 else { throw (settings ?? node).error("'reduction_factor' is at least 2") }
+            return .successiveHalving(SuccessiveHalvingPruner(minResource: settings?["min_resource"] == nil ? nil : try int("min_resource", 1), reductionFactor: factor))
         case "hyperband":
             try settings?.checkKeys(["min_resource", "max_resource", "reduction_factor"], in: "hyperband pruner")
-            self = .hyperband(
-                minResource: Int(try value("min_resource", 1)), maxResource: Int(try value("max_resource", 81)),
-                reductionFactor: Int(try value("reduction_factor", 3)))
+            let factor = try int("reduction_factor", 3)
+            guard factor >= 2 else { throw (settings ?? node).error("'reduction_factor' is at least 2") }
+            return .hyperband(HyperbandPruner(
+                minResource: max(1, try int("min_resource", 1)),
+                maxResource: settings?["max_resource"] == nil ? nil : try int("max_resource", 81), reductionFactor: factor))
         default:
             var message = "unknown pruner '\(name)'"
-            if let near = nearestName(to: name, in: Self.names) { message += " (did you mean '\(near)'?)" }
-            throw node.error(message + "; known: \(Self.names.joined(separator: ", "))")
+            if let near = nearestName(to: name, in: names) { message += " (did you mean '\(near)'?)" }
+            throw node.error(message + "; known: \(names.joined(separator: ", "))")
         }
     }
 }

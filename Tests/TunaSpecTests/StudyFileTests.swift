@@ -68,7 +68,7 @@ search:
         let study = try folder.parse(mlpStudy)
         #expect(study.name == "toy-mlp")
         #expect(study.search.algorithm == .tpe && study.search.direction == .maximize && study.search.folds == 3)
-        #expect(study.search.pruner == .median(startupTrials: 5, warmupSteps: 1))
+        #expect(study.search.pruner == .median(MedianPruner(startupTrials: 5, warmupSteps: 1)))
         #expect(study.search.space.parameters.count == 10)
         #expect(study.hash.count == 64)
         #expect(study.data?.path.hasSuffix("/data.csv") == true)
