@@ -33,7 +33,7 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
 
     public init(
         seed: UInt64 = 0, startupTrials: Int = 10, parallelStrategy: ParallelStrategy = .krigingBeliever,
-        maxModelPoints: Int = 300, maxFitPoints: Int = 80, hyperparameterRestarts: Int = 3,
+        maxModelPoints: Int = 300, maxFitPoints: Int = 64, hyperparameterRestarts: Int = 3,
         candidates: Int = 1024, minimumNoise: Double = 1e-8
     ) {
         self.seed = seed
@@ -74,7 +74,9 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
 
         // Fit hyperparameters on a subset.
         let fitRows = Self.subsample(Array(zip(rows.map(\.f), z)).map { (f: $0.0, y: $0.1) }, limit: maxFitPoints, rng: &rng)
-        let fitter = GPFitter(restarts: hyperparameterRestarts, minimumNoise: minimumNoise)
+        // Long histories: fewer restarts (the subset is already capped; time matters more there).
+        let restarts = rows.count > 2 * maxFitPoints ? min(hyperparameterRestarts, 2) : hyperparameterRestarts
+        let fitter = GPFitter(restarts: restarts, minimumNoise: minimumNoise)
         let hyper = fitter.fit(
             x: fitRows.flatMap(\.f), y: fitRows.map(\.y), d: d, categorical: categorical, rng: &rng)
 
@@ -94,7 +96,10 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
 
         // Lies count as observations: a believed improvement raises the bar for the next point.
         let best = y.min() ?? 0
-        let optimizer = AcquisitionOptimizer(globalCandidates: candidates)
+        // Candidate evaluation costs O(n²) each; past 100 observations fewer global candidates
+        // suffice (the model is dense and refinement starts near the incumbents anyway).
+        let global = rows.count > 100 ? max(candidates * 100 / rows.count, 256) : candidates
+        let optimizer = AcquisitionOptimizer(globalCandidates: global)
         let incumbents = rows.prefix(5).map(\.f)
         let f = optimizer.maximize(gp: gp, encoding: encoding, best: best, incumbents: incumbents, rng: &rng)
         return encoding.decode(f, space: space, ordered: ordered)

@@ -33,15 +33,27 @@ struct GPFitter {
         let h = hyperparameters(from: theta, d: d)
         let w = h.inverseSquaredLengthscales
         let sv = h.signalVariance
+        // Lower triangle only (the matrices are symmetric); one exp per pair for m and m'.
         var r2 = [Double](repeating: 0, count: n * n)
         for c in 0..<d {
             let wc = w[c]
             distances[c].withUnsafeBufferPointer { s in
-                for i in 0..<(n * n) { r2[i] += wc * s[i] }
+                for j in 0..<n { for i in j..<n { r2[j * n + i] += wc * s[j * n + i] } }
             }
         }
-        var kf = r2.map { sv * Matern52.value($0) }
-        var k = kf
+        var k = [Double](repeating: 0, count: n * n)
+        var dm = [Double](repeating: 0, count: n * n)  // σ² dm/d(r²)
+        for j in 0..<n {
+            for i in j..<n {
+                let q = (5 * r2[j * n + i]).squareRoot()
+                let e = exp(-q)
+                let v = sv * (1 + q + q * q / 3) * e
+                k[j * n + i] = v
+                k[i * n + j] = v
+                dm[j * n + i] = -sv * (5.0 / 6.0) * (1 + q) * e
+            }
+        }
+        let kf = k
         for i in 0..<n { k[i * n + i] += h.noiseVariance }
         guard let chol = try? Cholesky(k, n: n) else {
             return (.infinity, [Double](repeating: 0, count: d + 2))
@@ -50,22 +62,28 @@ struct GPFitter {
         var fit = 0.0
         for i in 0..<n { fit += y[i] * alpha[i] }
         let lml = -0.5 * fit - 0.5 * chol.logDeterminant - Double(n) * NormalMath.logSqrt2Pi
-        // W = ααᵀ − K⁻¹; dLML/dθ = ½ Σ W ∘ ∂K/∂θ.
-        var wm = chol.inverse()
-        for j in 0..<n { for i in 0..<n { wm[j * n + i] = alpha[i] * alpha[j] - wm[j * n + i] } }
+        // W = ααᵀ − K⁻¹; dLML/dθ = ½ Σ W ∘ ∂K/∂θ, summed over the lower triangle with
+        // off-diagonal terms counted twice.
+        let inv = chol.inverse()
         var grad = [Double](repeating: 0, count: d + 2)
-        var gSignal = 0.0
-        for i in 0..<(n * n) { gSignal += wm[i] * kf[i] }
+        var gSignal = 0.0, trace = 0.0
+        var wd = [Double](repeating: 0, count: n * n)  // (W ∘ σ² m') with the off-diagonal doubled
+        for j in 0..<n {
+            for i in j..<n {
+                let wij = alpha[i] * alpha[j] - inv[j * n + i]
+                let f = i == j ? 1.0 : 2.0
+                gSignal += f * wij * kf[j * n + i]
+                if i == j { trace += wij }
+                wd[j * n + i] = f * wij * dm[j * n + i]
+            }
+        }
         grad[d] = 0.5 * gSignal
-        var trace = 0.0
-        for i in 0..<n { trace += wm[i * n + i] }
         grad[d + 1] = 0.5 * trace * exp(theta[d + 1])
-        // ∂K/∂log wₖ = σ² m'(r²) wₖ Sₖ: reuse kf as σ² m'(r²) ∘ W.
-        for i in 0..<(n * n) { kf[i] = wm[i] * sv * Matern52.derivative(r2[i]) }
+        // ∂K/∂log wₖ = σ² m'(r²) wₖ Sₖ (zero on the diagonal, where Sₖ = 0).
         for c in 0..<d {
             var s = 0.0
             distances[c].withUnsafeBufferPointer { sc in
-                for i in 0..<(n * n) { s += kf[i] * sc[i] }
+                for j in 0..<n { for i in (j + 1)..<n { s += wd[j * n + i] * sc[j * n + i] } }
             }
             grad[c] = 0.5 * s * w[c]
         }

@@ -111,10 +111,32 @@ struct GaussianProcess: Sendable {
     /// Means and variances at `m` points (row-major m × d), with one triangular solve for all.
     func predict(batch points: [Double], count m: Int) -> (mean: [Double], variance: [Double]) {
         var kStar = [Double](repeating: 0, count: n * m)  // column j = k(x_j*)
+        let w = hyper.inverseSquaredLengthscales
+        let sv = hyper.signalVariance
+        let anyCategorical = categorical.contains(true)
         points.withUnsafeBufferPointer { pts in
-            for j in 0..<m {
-                let r2 = squaredDistances(UnsafeBufferPointer(rebasing: pts[(j * d)..<((j + 1) * d)]))
-                for i in 0..<n { kStar[j * n + i] = hyper.signalVariance * Matern52.value(r2[i]) }
+            x.withUnsafeBufferPointer { xs in
+                kStar.withUnsafeMutableBufferPointer { ks in
+                    for j in 0..<m {
+                        let p = j * d
+                        for i in 0..<n {
+                            var r2 = 0.0
+                            let row = i * d
+                            if anyCategorical {
+                                for c in 0..<d {
+                                    let diff = pts[p + c] - xs[row + c]
+                                    r2 += w[c] * (categorical[c] ? (diff == 0 ? 0 : 1) : diff * diff)
+                                }
+                            } else {
+                                for c in 0..<d {
+                                    let diff = pts[p + c] - xs[row + c]
+                                    r2 += w[c] * diff * diff
+                                }
+                            }
+                            ks[j * n + i] = sv * Matern52.value(r2)
+                        }
+                    }
+                }
             }
         }
         var means = [Double](repeating: 0, count: m)
