@@ -10,7 +10,7 @@
 ///
 /// Conditional spaces are enumerated explicitly (only valid combinations: inactive parameters
 /// are absent) up to ``maxPoints``.
-public struct GridSampler: Sampler {
+public struct GridSampler: Sampler, Codable, Hashable {
     public var seed: UInt64
     /// Values per float parameter.
     public var gridPoints: Int

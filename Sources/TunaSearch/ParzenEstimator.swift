@@ -38,7 +38,6 @@ struct ParzenEstimator {
         var mus: [[Double]] = []
         var sigmas: [[Double]] = []
         var cat: [[[Double]]] = []
-        let numericCount = dims.filter { if case .numeric = $0 { return true } else { return false } }.count
         for k in 0...n {
             var mu = [Double](repeating: 0, count: d)
             var sg = [Double](repeating: 1, count: d)
@@ -52,7 +51,7 @@ struct ParzenEstimator {
                         sg[c] = width
                     } else {
                         mu[c] = observations[k][c]
-                        var sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(numericCount + 4)) * width
+                        var sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(d + 4)) * width
                         let minimum = magicClip ? width / min(100.0, 1.0 + Double(n + 1)) : width * 1e-6
                         sigma = min(max(sigma, minimum), width)
                         sg[c] = max(sigma, 1e-12)

@@ -1,6 +1,6 @@
 /// Independent uniform draws for every active parameter (log-uniform for log parameters,
 /// snapped to steps and integers), from a stream fixed by the seed and the trial number.
-public struct RandomSampler: Sampler {
+public struct RandomSampler: Sampler, Codable, Hashable {
     public var seed: UInt64
 
     public init(seed: UInt64 = 0) {

@@ -1,5 +1,5 @@
 /// What a sampler is told when asked for the next trial's parameters.
-public struct SamplingContext: Sendable {
+public struct SamplingContext: Sendable, Hashable, Codable {
     public var space: SearchSpace
     public var direction: Direction
     /// Finished trials (any state; samplers learn from the complete ones).

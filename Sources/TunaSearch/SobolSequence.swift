@@ -119,7 +119,7 @@ public struct SobolSequence: Sendable {
 /// origin corner is skipped), one coordinate per searchable parameter in declaration order.
 /// Conditional parameters keep their coordinate whether active or not, so the active ones stay
 /// well spread.
-public struct SobolSampler: Sampler {
+public struct SobolSampler: Sampler, Codable, Hashable {
     public var seed: UInt64
     public var scrambled: Bool
 
