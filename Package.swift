@@ -47,6 +47,7 @@ let package = Package(
                 "TunaSearch", "TunaNN", "TunaData", "Yams",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .target(name: "TunaWorker", dependencies: ["TunaSpec", "TunaWire"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
@@ -61,5 +62,6 @@ let package = Package(
         .testTarget(name: "TunaStoreTests", dependencies: ["TunaStore"]),
         .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec"]),
+        .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker"]),
     ]
 )
