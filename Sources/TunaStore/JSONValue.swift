@@ -79,9 +79,9 @@ extension JSONValue: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,
 
 /// Flat JSON objects (`{"name": scalar, ...}`) as stored in the `params` and `settings` columns.
 ///
-/// Encoding is hand-written because it sits on the hot path of every trial creation
-/// (Foundation's `JSONEncoder` costs more than the SQLite insert it feeds); keys are sorted so
-/// equal parameter sets give equal text. Decoding uses `JSONDecoder`: it is off the hot path.
+/// Both directions are hand-written because they sit on the hot path of every trial update
+/// (Foundation's coders cost more than the SQLite work they feed); keys are sorted so equal
+/// parameter sets give equal text.
 enum JSONText {
     static func encode(_ object: [String: JSONValue]) throws -> String {
         var out = "{"
@@ -99,11 +99,10 @@ enum JSONText {
     }
 
     static func decode(_ text: String, column: String) throws -> [String: JSONValue] {
-        do {
-            return try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
-        } catch {
+        guard let object = FlatJSONParser.parse(text) else {
             throw StoreError.corruptValue(column: column, text: String(text.prefix(200)))
         }
+        return object
     }
 
     static func append(_ value: JSONValue, to out: inout String) throws {

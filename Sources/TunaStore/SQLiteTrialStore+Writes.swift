@@ -116,7 +116,10 @@ extension SQLiteTrialStore {
 
     public func recordFoldValue(trial: Int64, _ fold: FoldValue) throws {
         try write { db in
-            try insertFold(db, trial: trial, fold, requireRunning: true)
+            try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds)
+                SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE id = ? AND state = 'RUNNING')
+                """).execute(arguments: [trial, fold.fold, fold.value, fold.seconds, trial])
             if db.changesCount == 0 { throw try notRunningError(db, trial: trial) }
         }
     }
@@ -142,7 +145,13 @@ extension SQLiteTrialStore {
                     """),
                 arguments: [outcome.state.rawValue, value, std, error, seconds, seconds, trial])
             guard let row else { throw try transitionError(db, trial: trial, to: outcome.state) }
-            for fold in folds { try insertFold(db, trial: trial, fold, requireRunning: false) }
+            if !folds.isEmpty {
+                // The UPDATE above proved the trial exists and was unfinished: no guard needed.
+                let insert = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds) VALUES (?, ?, ?, ?)
+                    """)
+                for fold in folds { try insert.execute(arguments: [trial, fold.fold, fold.value, fold.seconds]) }
+            }
             return try Self.trialRecord(row)
         }
     }
@@ -205,14 +214,6 @@ extension SQLiteTrialStore {
     func stamp() -> (Double, Date) {
         let seconds = now().timeIntervalSince1970
         return (seconds, Date(timeIntervalSince1970: seconds))
-    }
-
-    private func insertFold(_ db: Database, trial: Int64, _ fold: FoldValue, requireRunning: Bool) throws {
-        let guardClause = requireRunning ? "AND state = 'RUNNING'" : ""
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds)
-            SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE id = ? \(guardClause))
-            """).execute(arguments: [trial, fold.fold, fold.value, fold.seconds, trial])
     }
 
     /// Why a guarded UPDATE changed nothing: no such trial, or a state that forbids it.

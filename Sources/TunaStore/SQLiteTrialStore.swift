@@ -115,30 +115,72 @@ public final class SQLiteTrialStore: TrialStore {
 
     // MARK: - Transactions and errors
 
-    /// One write transaction; every error comes out as a `StoreError` naming the file.
+    /// The transaction of the batch running on this thread, if any. A task-local (which also
+    /// works outside tasks, per thread) because it must be visible exactly within `body`'s
+    /// dynamic extent: calling `dbQueue.write` or `read` again in there would be reentrant.
+    @TaskLocal static var openBatch: OpenBatch?
+
+    /// `Database` is not `Sendable`; this box only lives in the task-local above, read by the
+    /// thread that runs the batch while GRDB's write closure is on its stack.
+    struct OpenBatch: @unchecked Sendable {
+        let store: ObjectIdentifier
+        let db: Database
+    }
+
+    private var batchDatabase: Database? {
+        guard let open = Self.openBatch, open.store == ObjectIdentifier(self) else { return nil }
+        return open.db
+    }
+
+    public func batch<T>(_ body: () throws -> T) throws -> T {
+        if batchDatabase != nil { return try body() }  // nested: join the outer batch
+        do {
+            return try dbQueue.write { db in
+                try Self.$openBatch.withValue(OpenBatch(store: ObjectIdentifier(self), db: db)) { try body() }
+            }
+        } catch {
+            throw Self.storeError(error, path: path, opening: false)
+        }
+    }
+
+    /// One write transaction (or a part of the open batch); database errors come out as
+    /// `StoreError`s naming the file.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try dbQueue.write(body) } catch { throw Self.storeError(error, path: path, opening: false) }
+        do {
+            if let db = batchDatabase { return try body(db) }
+            return try dbQueue.write(body)
+        } catch {
+            throw Self.storeError(error, path: path, opening: false)
+        }
     }
 
-    /// One read transaction (a consistent snapshot of the file).
+    /// One read transaction (a consistent snapshot of the file), or the open batch's view.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try dbQueue.read(body) } catch { throw Self.storeError(error, path: path, opening: false) }
+        do {
+            if let db = batchDatabase { return try body(db) }
+            return try dbQueue.read(body)
+        } catch {
+            throw Self.storeError(error, path: path, opening: false)
+        }
     }
 
-    static func storeError(_ error: any Error, path: String, opening: Bool) -> StoreError {
-        if let error = error as? StoreError { return error }
+    /// Database errors become `StoreError`s; other errors (the caller's own, thrown out of a
+    /// batch) pass through unchanged.
+    static func storeError(_ error: any Error, path: String, opening: Bool) -> any Error {
+        if error is StoreError { return error }
         guard let error = error as? DatabaseError else {
-            return .database(path: path, message: String(describing: error))
+            return opening ? StoreError.cannotOpen(path: path, reason: String(describing: error)) : error
         }
         let message = error.message ?? "\(error.resultCode)"
         switch error.resultCode {
-        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
-        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return StoreError.notADatabase(path: path)
+        case .SQLITE_READONLY: return StoreError.readOnly(path: path)
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
-            return .cannotOpen(path: path, reason: openFailureReason(path: path, sqlite: message))
+            return StoreError.cannotOpen(path: path, reason: openFailureReason(path: path, sqlite: message))
         case .SQLITE_IOERR, .SQLITE_FULL:
-            return opening ? .cannotOpen(path: path, reason: message) : .database(path: path, message: message)
-        default: return .database(path: path, message: message)
+            return opening
+                ? StoreError.cannotOpen(path: path, reason: message) : StoreError.database(path: path, message: message)
+        default: return StoreError.database(path: path, message: message)
         }
     }
 

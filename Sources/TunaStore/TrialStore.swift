@@ -62,6 +62,18 @@ public protocol TrialStore: Sendable {
     /// Values reported at `step` by the study's trials in `states`: what a median pruner needs.
     func intermediateValues(study: Int64, step: Int, states: Set<TrialState>) throws -> [Double]
 
+    // MARK: Batches
+
+    /// Runs `body` as one transaction: every call it makes on this store, from this thread,
+    /// joins it, and a throw out of `body` rolls all of them back.
+    ///
+    /// Why: a commit costs far more than the rows it writes (WAL pages, locks), so the
+    /// scheduler applies everything one poll of its sockets brought (results, hand-outs, new
+    /// trials) in one batch. Readers still see each trial whole: before the batch or after it.
+    /// A call that throws inside the batch has written nothing (its checks precede its
+    /// writes). Calls from other threads wait until the batch ends: do not wait for them in it.
+    func batch<T>(_ body: () throws -> T) throws -> T
+
     // MARK: Artifacts
 
     /// Stores (or replaces) the blob of `kind` for a trial.
@@ -70,6 +82,11 @@ public protocol TrialStore: Sendable {
 }
 
 extension TrialStore {
+    /// For backends without transactions: each call is still atomic on its own.
+    public func batch<T>(_ body: () throws -> T) throws -> T {
+        try body()
+    }
+
     /// Studies the scheduler resumes on start-up (running or paused), oldest first.
     public func unfinishedStudies() throws -> [StudyRecord] {
         try studies().filter { StudyState.unfinished.contains($0.state) }

@@ -186,6 +186,34 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test func aBatchIsOneTransaction() throws {
+        struct Abort: Error, Equatable {}
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("trials.sqlite").path
+            let writer = try SQLiteTrialStore(path: path)
+            let study = try writer.createStudy(sampleStudy())
+            let reader = try SQLiteTrialStore(readOnlyPath: path)
+            try writer.batch {
+                let trial = try writer.createTrial(study: study.id, params: [:])
+                try writer.markRunning(trial: trial.id, worker: "w")
+                #expect(try writer.trials(study: study.id).count == 1)  // the batch's own view
+                #expect(try reader.trials(study: study.id).isEmpty)  // others: not yet
+            }
+            #expect(try reader.trials(study: study.id).map(\.state) == [.running])
+
+            // A throw rolls the whole batch back and comes out unchanged.
+            #expect(throws: Abort()) {
+                try writer.batch {
+                    try writer.complete(try writer.trials(study: study.id)[0].id, value: 1)
+                    _ = try writer.createTrial(study: study.id, params: [:])
+                    throw Abort()
+                }
+            }
+            #expect(try writer.trials(study: study.id).map(\.state) == [.running])
+            #expect(try writer.createTrial(study: study.id, params: [:]).number == 1)
+        }
+    }
+
     @Test func fullDurabilityOpensAndWrites() throws {
         try withTemporaryDirectory { dir in
             let store = try SQLiteTrialStore(path: dir.appendingPathComponent("t.sqlite").path, durability: .full)

@@ -231,4 +231,28 @@ struct TrialStoreConformance {
             }
         }
     }
+
+    @Test(arguments: StoreBackend.all)
+    func aBatchAppliesEveryCallAndSeesItsOwnWrites(_ backend: StoreBackend) throws {
+        try withTemporaryDirectory { dir in
+            let store = try backend.make(dir, TestClock().closure)
+            let study = try store.createStudy(sampleStudy())
+            let numbers = try store.batch {
+                var numbers: [Int] = []
+                for index in 0..<10 {
+                    let trial = try store.createTrial(study: study.id, params: ["i": .number(Double(index))])
+                    try store.markRunning(trial: trial.id, worker: "w")
+                    if index % 2 == 0 { try store.complete(trial.id, value: Double(index)) }
+                    numbers.append(trial.number)
+                    #expect(try store.trial(id: trial.id)?.state == (index % 2 == 0 ? .complete : .running))
+                }
+                try store.batch { try store.requeueRunningTrials(study: study.id) }  // nested: joins
+                return numbers
+            }
+            #expect(numbers == Array(0..<10))
+            #expect(try store.stateCounts(study: study.id)[.complete] == 5)
+            #expect(try store.stateCounts(study: study.id)[.waiting] == 5)
+            #expect(try store.bestTrial(study: study.id)?.value == 8)
+        }
+    }
 }
