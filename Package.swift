@@ -48,10 +48,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "TunaWorker", dependencies: ["TunaSpec", "TunaWire"]),
+        .target(name: "TunaScheduler", dependencies: ["TunaSpec", "TunaStore", "TunaWire"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
-                "TunaNN", "TunaData", "TunaSearch", "TunaSpec",
+                "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaStore", "TunaScheduler", "TunaWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),

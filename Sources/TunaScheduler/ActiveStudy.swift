@@ -1,0 +1,147 @@
+import Foundation
+import TunaSearch
+import TunaSpec
+import TunaStore
+
+/// A study being tuned: its sampler, pruner and the in-memory picture of its trials that the
+/// sampler and pruner work from (the store holds the same facts durably).
+public final class ActiveStudy {
+    public let study: Study
+    public let record: StudyRecord
+    public let budget: Int
+    let sampler: any Sampler
+    let pruner: any Pruner
+    /// Finished trials, as samplers and pruners see them.
+    private(set) var history: [Trial] = []
+    /// Trials handed out and not finished, by store id.
+    private(set) var running: [Int64: Trial] = [:]
+    /// Trials waiting for a worker (requeued after a failure or a lost worker), oldest first.
+    private(set) var waiting: [Int64] = []
+
+    init(study: Study, record: StudyRecord, budget: Int, store: SQLiteTrialStore) throws {
+        self.study = study
+        self.record = record
+        self.budget = budget
+        sampler = study.search.algorithm.make(seed: study.search.seed)
+        pruner = (study.search.pruner ?? .none).pruner
+        for trial in try store.trials(study: record.id, states: nil) {
+            let params = ParameterCodec.parameters(trial.params, space: study.search.space)
+            switch trial.state {
+            case .complete, .pruned, .fail:
+                var steps: [Int: Double] = [:]
+                for point in try store.intermediateValues(trial: trial.id) { steps[point.step] = point.value }
+                history.append(Trial(number: trial.number, state: Self.state(trial.state), params: params, value: trial.value, intermediateValues: steps))
+            case .waiting:
+                waiting.append(trial.id)
+            case .running:
+                // The scheduler requeues these before loading; one left here is waiting too.
+                waiting.append(trial.id)
+            }
+        }
+    }
+
+    static func state(_ state: TunaStore.TrialState) -> TunaSearch.TrialState {
+        switch state {
+        case .waiting: .waiting
+        case .running: .running
+        case .complete: .complete
+        case .pruned: .pruned
+        case .fail: .fail
+        }
+    }
+
+    /// Finished trials count against the budget; the study is done when they fill it.
+    public var finishedCount: Int { history.count }
+    public var runningCount: Int { running.count }
+    public var isDone: Bool { history.count >= budget && running.isEmpty }
+
+    /// The best finished value so far.
+    public var bestValue: Double? {
+        history.filter(\.isUsable).compactMap(\.value).min { study.search.direction.isBetter($0, than: $1) }
+    }
+
+    /// The next trial to hand out: a waiting one first, else a new one from the sampler while
+    /// the budget allows; nil when nothing is left to start.
+    func nextTrial(worker: String, store: SQLiteTrialStore) throws -> AssignMessage? {
+        let record: TrialRecord
+        if !waiting.isEmpty {
+            record = try store.markRunning(trial: waiting.removeFirst(), worker: worker)
+        } else {
+            guard history.count + running.count < budget else { return nil }
+            let context = SamplingContext(
+                space: study.search.space, direction: study.search.direction, history: history,
+                running: Array(running.values.map(\.params)), trialNumber: history.count + running.count)
+            let params: Parameters
+            do {
+                params = try sampler.ask(context)
+            } catch SamplerError.exhausted {
+                return nil
+            }
+            let created = try store.createTrial(study: self.record.id, params: ParameterCodec.json(params))
+            record = try store.markRunning(trial: created.id, worker: worker)
+        }
+        let params = ParameterCodec.parameters(record.params, space: study.search.space)
+        running[record.id] = Trial(number: record.number, state: .running, params: params)
+        return AssignMessage(
+            trialID: record.id, study: study.name, number: record.number, attempt: record.attempts, params: params,
+            studyText: study.text, studyFile: study.file, studyHash: study.hash)
+    }
+
+    /// Records an intermediate value; true when the pruner says to stop the trial.
+    func report(trial id: Int64, step: Int, value: Double) -> Bool {
+        guard var trial = running[id] else { return false }
+        trial.intermediateValues[step] = value
+        running[id] = trial
+        return pruner.shouldPrune(trial, step: step, history: history, direction: study.search.direction)
+    }
+
+    func finished(_ record: TrialRecord) {
+        let steps = running[record.id]?.intermediateValues ?? [:]
+        running[record.id] = nil
+        history.append(Trial(
+            number: record.number, state: Self.state(record.state),
+            params: ParameterCodec.parameters(record.params, space: study.search.space), value: record.value,
+            intermediateValues: steps))
+    }
+
+    func requeued(_ id: Int64) {
+        running[id] = nil
+        waiting.append(id)
+    }
+}
+
+/// Parameter values between the search's types and the store's JSON.
+enum ParameterCodec {
+    static func json(_ params: Parameters) -> [String: JSONValue] {
+        params.mapValues { value in
+            switch value {
+            case .int(let i): .number(Double(i))
+            case .double(let d): .number(d)
+            case .string(let s): .string(s)
+            case .bool(let b): .bool(b)
+            }
+        }
+    }
+
+    /// Typed by the space: an int parameter's `3.0` comes back as `3`, a categorical's value
+    /// as the declared one.
+    static func parameters(_ json: [String: JSONValue], space: SearchSpace) -> Parameters {
+        var params = Parameters()
+        for (name, value) in json {
+            let plain: ParameterValue
+            switch value {
+            case .number(let d): plain = .double(d)
+            case .string(let s): plain = .string(s)
+            case .bool(let b): plain = .bool(b)
+            case .null: continue
+            }
+            switch space[name]?.domain {
+            case .int?: params[name] = plain.integer.map(ParameterValue.int) ?? plain
+            case .categorical(let values)?: params[name] = values.first { $0.matches(plain) } ?? plain
+            case .fixed(let fixed)?: params[name] = fixed.matches(plain) ? fixed : plain
+            default: params[name] = plain
+            }
+        }
+        return params
+    }
+}

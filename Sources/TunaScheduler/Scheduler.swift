@@ -1,0 +1,270 @@
+import Foundation
+import TunaSearch
+import TunaSpec
+import TunaStore
+import TunaWire
+
+/// The daemon's core: a ROUTER socket, the studies being tuned, and the workers attached.
+///
+/// One thread runs `run`; it is the only writer of the store. Workers ask for work (`ready`),
+/// get a trial (`assign`), report epochs or folds (`progress`, answered with a prune decision)
+/// and results. Heartbeats go both ways; a worker silent for `liveness` heartbeats is dropped
+/// and its trial goes back to WAITING for another worker, counted as an attempt.
+public final class Scheduler {
+    public struct Options: Sendable {
+        public var bind: String
+        public var heartbeat: Double
+        public var liveness: Int
+        /// Stop (and shut the workers down) once every study has used its trial budget.
+        public var exitWhenDone: Bool
+        public var log: @Sendable (String) -> Void
+
+        public init(bind: String = "tcp://127.0.0.1:5555", heartbeat: Double = 1, liveness: Int = 3,
+                    exitWhenDone: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in }) {
+            self.bind = bind
+            self.heartbeat = heartbeat
+            self.liveness = liveness
+            self.exitWhenDone = exitWhenDone
+            self.log = log
+        }
+    }
+
+    public let options: Options
+    public let store: SQLiteTrialStore
+    let context: ZMQContext
+    let socket: ZMQSocket
+    /// The endpoint bound (with the port chosen, when binding to `*`).
+    public let endpoint: String
+    var studies: [ActiveStudy] = []
+    var workers: [[UInt8]: WorkerState] = [:]
+    var lastHeartbeat = Date()
+    /// Called after every finished trial (for progress lines).
+    public var onTrialFinished: ((ActiveStudy, TrialRecord) -> Void)?
+
+    public init(store: SQLiteTrialStore, options: Options) throws {
+        self.store = store
+        self.options = options
+        context = try ZMQContext()
+        socket = try ZMQSocket(context, .router)
+        try socket.setOption(SocketOption.routerMandatory, 1)
+        do {
+            try socket.bind(options.bind)
+        } catch {
+            throw SchedulerError(description: "cannot listen on \(options.bind): \(error)")
+        }
+        endpoint = socket.lastEndpoint ?? options.bind
+    }
+
+    public struct SchedulerError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Adds a study: a new one is created in the store; a known one (same name) resumes, with
+    /// trials left RUNNING by a crash put back to WAITING. A changed study file is refused.
+    @discardableResult
+    public func add(_ study: Study, trialBudget: Int? = nil) throws -> ActiveStudy {
+        let budget = trialBudget ?? study.search.trials
+        let record: StudyRecord
+        if let existing = try store.study(named: study.name) {
+            guard existing.studyHash == study.hash else {
+                throw SchedulerError(description: "study '\(study.name)' exists in \(store.path) with a different study file; rename the study or use another database")
+            }
+            let requeued = try store.requeueRunningTrials(study: existing.id)
+            if requeued > 0 { options.log("study \(study.name): \(requeued) interrupted trial(s) back in the queue") }
+            try store.setStudyState(.running, study: existing.id)
+            record = existing
+        } else {
+            record = try store.createStudy(NewStudy(
+                name: study.name, studyFile: study.text, studyHash: study.hash,
+                direction: study.search.direction == .minimize ? .minimize : .maximize,
+                metric: study.search.metric, trialBudget: budget))
+        }
+        let active = try ActiveStudy(study: study, record: record, budget: budget, store: store)
+        studies.append(active)
+        return active
+    }
+
+    /// Runs until every study is done (with `exitWhenDone`) or `shouldStop` returns true. On a
+    /// stop, running trials go back to WAITING so that a restart resumes them.
+    public func run(shouldStop: () -> Bool = { false }) throws {
+        while true {
+            if shouldStop() {
+                try stop(reason: "the scheduler is stopping")
+                return
+            }
+            if options.exitWhenDone && !studies.isEmpty && studies.allSatisfy(\.isDone) {
+                try stop(reason: "all studies are done")
+                return
+            }
+            if let frames = try socket.receive(timeoutMilliseconds: 20) {
+                try handle(frames)
+                // Drain what else is waiting before housekeeping, so bursts are served quickly.
+                var drained = 0
+                while drained < 1000, let more = try socket.receive(timeoutMilliseconds: 0) {
+                    try handle(more)
+                    drained += 1
+                }
+            }
+            try housekeeping()
+        }
+    }
+
+    /// Tells every worker to stop and requeues unfinished trials.
+    func stop(reason: String) throws {
+        for (identity, worker) in workers {
+            if let trial = worker.trialID { _ = try? store.requeueTrial(trial) }
+            send(identity, try Envelope(.shutdown, ShutdownMessage(reason: reason)))
+        }
+        workers.removeAll()
+        for study in studies where study.isDone {
+            try store.setStudyState(.finished, study: study.record.id)
+        }
+    }
+
+    // MARK: Messages
+
+    func handle(_ frames: [[UInt8]]) throws {
+        let identity: [UInt8], envelope: Envelope
+        do {
+            (identity, envelope) = try Envelope.routed(frames)
+        } catch let mismatch as VersionMismatch {
+            if let identity = frames.first {
+                options.log("refused a worker: \(mismatch)")
+                send(identity, Envelope(type: .refuse, body: Array(#"{"reason":"\#(mismatch.description.replacingOccurrences(of: "\"", with: "'"))"}"#.utf8)))
+            }
+            return
+        } catch {
+            options.log("dropped a message: \(error)")
+            return
+        }
+        do {
+            try dispatch(identity, envelope)
+        } catch let error as MalformedMessage {
+            options.log("dropped a message from \(String(decoding: identity, as: UTF8.self)): \(error)")
+        }
+    }
+
+    func dispatch(_ identity: [UInt8], _ envelope: Envelope) throws {
+        if envelope.type == .hello {
+            let hello = try envelope.decode(HelloMessage.self)
+            if let old = workers[identity], let trial = old.trialID { _ = try store.requeueTrial(trial) }
+            workers[identity] = WorkerState(name: hello.worker, lastSeen: Date())
+            options.log("worker \(hello.worker) (\(hello.host), pid \(hello.pid)) joined")
+            send(identity, try Envelope(.welcome, WelcomeMessage(
+                heartbeatMilliseconds: Int(options.heartbeat * 1000), liveness: options.liveness)))
+            return
+        }
+        guard var worker = workers[identity] else {
+            // Not known (we restarted, or it was declared dead): make it say hello again.
+            send(identity, Envelope(type: .heartbeat))
+            return
+        }
+        worker.lastSeen = Date()
+        workers[identity] = worker
+        switch envelope.type {
+        case .ready:
+            workers[identity]?.ready = true
+            try assignWork(to: identity)
+        case .heartbeat:
+            break
+        case .progress:
+            let progress = try envelope.decode(ProgressMessage.self)
+            guard let study = study(owning: progress.trialID, worker: worker) else { return }
+            try store.recordIntermediate(trial: progress.trialID, step: progress.step, value: progress.value)
+            let prune = study.report(trial: progress.trialID, step: progress.step, value: progress.value)
+            send(identity, try Envelope(.decision, DecisionMessage(trialID: progress.trialID, prune: prune)))
+        case .result:
+            let result = try envelope.decode(ResultMessage.self)
+            guard let study = study(owning: result.trialID, worker: worker) else { return }
+            workers[identity]?.trialID = nil
+            let folds = zip(result.foldValues.indices, result.foldValues).map { index, value in
+                FoldValue(fold: index, value: value, seconds: index < result.foldSeconds.count ? result.foldSeconds[index] : nil)
+            }
+            let outcome: TrialOutcome = result.pruned ? .pruned(value: result.value) : .complete(value: result.value, std: result.std)
+            let record = try store.finishTrial(result.trialID, outcome, folds: folds)
+            study.finished(record)
+            onTrialFinished?(study, record)
+        case .failed:
+            let failure = try envelope.decode(FailedMessage.self)
+            guard let study = study(owning: failure.trialID, worker: worker) else { return }
+            workers[identity]?.trialID = nil
+            try retryOrFail(failure.trialID, study: study, error: failure.error)
+        default:
+            options.log("ignored a '\(envelope.type.rawValue)' message from \(worker.name)")
+        }
+    }
+
+    /// The study of a trial the worker really holds (late messages for reassigned trials are
+    /// ignored: the trial belongs to someone else now).
+    func study(owning trialID: Int64, worker: WorkerState) -> ActiveStudy? {
+        guard worker.trialID == trialID else {
+            options.log("ignored a report for trial \(trialID) that \(worker.name) does not hold")
+            return nil
+        }
+        return studies.first { $0.running[trialID] != nil }
+    }
+
+    func retryOrFail(_ trialID: Int64, study: ActiveStudy, error: String) throws {
+        let attempts = try store.trial(id: trialID)?.attempts ?? study.study.search.maxAttempts
+        if attempts < study.study.search.maxAttempts {
+            options.log("trial \(trialID) failed (attempt \(attempts)): \(error); retrying")
+            _ = try store.requeueTrial(trialID)
+            study.requeued(trialID)
+        } else {
+            let record = try store.finishTrial(trialID, .fail(error: error), folds: [])
+            study.finished(record)
+            onTrialFinished?(study, record)
+        }
+    }
+
+    /// Hands the idle worker the next trial of the first study with budget left.
+    func assignWork(to identity: [UInt8]) throws {
+        guard let worker = workers[identity], worker.ready, worker.trialID == nil else { return }
+        for study in studies where !study.isDone {
+            guard let assignment = try study.nextTrial(worker: worker.name, store: store) else { continue }
+            workers[identity]?.ready = false
+            workers[identity]?.trialID = assignment.trialID
+            send(identity, try Envelope(.assign, assignment))
+            return
+        }
+    }
+
+    /// Heartbeats out, dead workers reaped, idle workers served.
+    func housekeeping() throws {
+        let now = Date()
+        if now.timeIntervalSince(lastHeartbeat) >= options.heartbeat {
+            lastHeartbeat = now
+            for identity in workers.keys { send(identity, Envelope(type: .heartbeat)) }
+        }
+        let limit = options.heartbeat * Double(options.liveness)
+        for (identity, worker) in workers where now.timeIntervalSince(worker.lastSeen) > limit {
+            workers[identity] = nil
+            options.log("worker \(worker.name) went silent; dropped")
+            if let trial = worker.trialID, let study = studies.first(where: { $0.running[trial] != nil }) {
+                try retryOrFail(trial, study: study, error: "worker \(worker.name) went silent")
+            }
+        }
+        for identity in workers.keys where workers[identity]?.ready == true { try assignWork(to: identity) }
+    }
+
+    func send(_ identity: [UInt8], _ envelope: Envelope) {
+        do {
+            if try !socket.send([identity] + envelope.frames, dontWait: true) {
+                options.log("could not reach a worker; it will be dropped if it stays silent")
+            }
+        } catch {
+            options.log("send failed: \(error)")
+        }
+    }
+
+    /// The workers currently attached (for status lines).
+    public var workerCount: Int { workers.count }
+}
+
+/// What the scheduler knows of one attached worker.
+struct WorkerState {
+    var name: String
+    var lastSeen: Date
+    var ready = false
+    var trialID: Int64?
+}

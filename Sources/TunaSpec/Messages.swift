@@ -1,0 +1,120 @@
+import TunaSearch
+
+/// The bodies of the scheduler–worker messages (see TunaWire's `Envelope` for the framing).
+/// They live here because both sides speak in the study's terms.
+
+/// Worker → scheduler, first message: who the worker is.
+public struct HelloMessage: Codable, Sendable, Equatable {
+    public var worker: String
+    public var host: String
+    public var pid: Int32
+    public init(worker: String, host: String, pid: Int32) {
+        self.worker = worker
+        self.host = host
+        self.pid = pid
+    }
+}
+
+/// Scheduler → worker: accepted, and how often to expect heartbeats.
+public struct WelcomeMessage: Codable, Sendable, Equatable {
+    public var heartbeatMilliseconds: Int
+    public var liveness: Int
+    public init(heartbeatMilliseconds: Int, liveness: Int) {
+        self.heartbeatMilliseconds = heartbeatMilliseconds
+        self.liveness = liveness
+    }
+}
+
+/// Scheduler → worker: refused (another protocol version, or shutting down), with the reason.
+public struct RefuseMessage: Codable, Sendable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// Scheduler → worker: run this trial.
+public struct AssignMessage: Codable, Sendable, Equatable {
+    public var trialID: Int64
+    public var study: String
+    public var number: Int
+    public var attempt: Int
+    public var params: Parameters
+    /// The study file's text and path: the worker parses it with the same code (cached by hash).
+    public var studyText: String
+    public var studyFile: String
+    public var studyHash: String
+
+    public init(trialID: Int64, study: String, number: Int, attempt: Int, params: Parameters,
+                studyText: String, studyFile: String, studyHash: String) {
+        self.trialID = trialID
+        self.study = study
+        self.number = number
+        self.attempt = attempt
+        self.params = params
+        self.studyText = studyText
+        self.studyFile = studyFile
+        self.studyHash = studyHash
+    }
+}
+
+/// Worker → scheduler: an intermediate value (an epoch's or a fold's score).
+public struct ProgressMessage: Codable, Sendable, Equatable {
+    public var trialID: Int64
+    public var step: Int
+    public var value: Double
+    public init(trialID: Int64, step: Int, value: Double) {
+        self.trialID = trialID
+        self.step = step
+        self.value = value
+    }
+}
+
+/// Scheduler → worker: the answer to a progress report.
+public struct DecisionMessage: Codable, Sendable, Equatable {
+    public var trialID: Int64
+    public var prune: Bool
+    public init(trialID: Int64, prune: Bool) {
+        self.trialID = trialID
+        self.prune = prune
+    }
+}
+
+/// Worker → scheduler: the trial's score (mean over folds), spread and per-fold details.
+public struct ResultMessage: Codable, Sendable, Equatable {
+    public var trialID: Int64
+    public var value: Double
+    public var std: Double?
+    public var foldValues: [Double]
+    public var foldSeconds: [Double]
+    public var metrics: [String: Double]
+    public var seconds: Double
+    /// True when the worker stopped early on the scheduler's prune decision.
+    public var pruned: Bool
+
+    public init(trialID: Int64, value: Double, std: Double? = nil, foldValues: [Double] = [], foldSeconds: [Double] = [],
+                metrics: [String: Double] = [:], seconds: Double, pruned: Bool = false) {
+        self.trialID = trialID
+        self.value = value
+        self.std = std
+        self.foldValues = foldValues
+        self.foldSeconds = foldSeconds
+        self.metrics = metrics
+        self.seconds = seconds
+        self.pruned = pruned
+    }
+}
+
+/// Worker → scheduler: the trial could not be run (the error is stored with it).
+public struct FailedMessage: Codable, Sendable, Equatable {
+    public var trialID: Int64
+    public var error: String
+    public init(trialID: Int64, error: String) {
+        self.trialID = trialID
+        self.error = error
+    }
+}
+
+/// Scheduler → worker: stop after the current message.
+public struct ShutdownMessage: Codable, Sendable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import TunaSearch
+import TunaSpec
+
+/// Runs one assigned trial to its result, whatever the objective. Called on the worker's trial
+/// thread; `report` sends intermediate values and returns true when the scheduler asked to prune.
+public struct TrialExecutor: Sendable {
+    public init() {}
+
+    public func run(
+        _ assignment: AssignMessage, study: Study,
+        report: @Sendable (_ step: Int, _ value: Double) -> Bool
+    ) throws -> ResultMessage {
+        let start = Date()
+        switch study.objective {
+        case .function(let name):
+            let function = try BenchmarkFunctions.named(name)
+            let value = try function.evaluate(assignment.params)
+            return ResultMessage(trialID: assignment.trialID, value: value, seconds: Date().timeIntervalSince(start))
+        case .command(let objective):
+            let folder = URL(fileURLWithPath: study.file).deletingLastPathComponent().path
+            let runner = CommandRunner(objective: objective, workingDirectory: folder.isEmpty ? "." : folder)
+            let outcome = try runner.run(params: assignment.params, metric: study.search.metric)
+            return ResultMessage(
+                trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)
+        case .network:
+            throw CommandFailure(description: "network objectives need the data pipeline, which this build does not have yet")
+        }
+    }
+}
+
+/// Parsed studies by content hash, so a worker parses each study once.
+final class StudyCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var studies: [String: Study] = [:]
+
+    func study(for assignment: AssignMessage) throws -> Study {
+        if let cached = lock.withLock({ studies[assignment.studyHash] }) { return cached }
+        let study = try Study.parse(text: assignment.studyText, file: assignment.studyFile)
+        lock.withLock { studies[assignment.studyHash] = study }
+        return study
+    }
+}

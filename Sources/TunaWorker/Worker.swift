@@ -1,0 +1,191 @@
+import Foundation
+import TunaSpec
+import TunaWire
+
+/// A worker process's loop (the Paranoid Pirate worker of the ZeroMQ guide): a DEALER that
+/// says hello, asks for work, runs one trial at a time on its own thread while the loop keeps
+/// heartbeats flowing, and reconnects when the scheduler falls silent.
+public final class Worker {
+    public struct Options: Sendable {
+        public var endpoint: String
+        public var name: String
+        /// Seconds without hearing from any scheduler before the worker gives up and exits.
+        public var giveUpAfter: Double
+        public var log: @Sendable (String) -> Void
+
+        public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in }) {
+            self.endpoint = endpoint
+            self.name = name
+            self.giveUpAfter = giveUpAfter
+            self.log = log
+        }
+    }
+
+    /// Why the loop ended without an error.
+    public enum Ending: Equatable, Sendable { case shutdown(String) }
+
+    public struct WorkerError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    let options: Options
+    let context: ZMQContext
+    private let executor = TrialExecutor()
+    private let studies = StudyCache()
+
+    public init(_ options: Options) throws {
+        self.options = options
+        self.context = try ZMQContext()
+    }
+
+    public func run() throws -> Ending {
+        var socket = try connect()
+        var heartbeat = 1.0, liveness = 3
+        var welcomed = false
+        var lastHeard = Date(), lastSent = Date()
+        var job: TrialJob?
+        var silentSince = Date()
+
+        func send(_ envelope: Envelope) throws {
+            try socket.send(envelope.frames)
+            lastSent = Date()
+        }
+        try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid())))
+
+        while true {
+            if let frames = try socket.receive(timeoutMilliseconds: 20) {
+                lastHeard = Date()
+                silentSince = lastHeard
+                do {
+                    let envelope = try Envelope(frames: frames)
+                    switch envelope.type {
+                    case .welcome:
+                        let welcome = try envelope.decode(WelcomeMessage.self)
+                        heartbeat = max(0.05, Double(welcome.heartbeatMilliseconds) / 1000)
+                        liveness = max(1, welcome.liveness)
+                        if !welcomed { options.log("connected to \(options.endpoint)") }
+                        welcomed = true
+                        if let current = job {
+                            // Reconnected mid-trial: the scheduler has requeued it; drop ours.
+                            current.abandon()
+                            job = nil
+                        }
+                        try send(Envelope(type: .ready))
+                    case .refuse:
+                        throw WorkerError(description: "the scheduler refused this worker: \(try envelope.decode(RefuseMessage.self).reason)")
+                    case .assign:
+                        let assignment = try envelope.decode(AssignMessage.self)
+                        if job != nil {
+                            try send(try Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "worker \(options.name) is busy")))
+                        } else {
+                            job = start(assignment)
+                        }
+                    case .decision:
+                        let decision = try envelope.decode(DecisionMessage.self)
+                        if decision.prune, let job, job.trialID == decision.trialID { job.requestPrune() }
+                    case .shutdown:
+                        let reason = try envelope.decode(ShutdownMessage.self).reason
+                        job?.abandon()
+                        return .shutdown(reason)
+                    case .heartbeat:
+                        break
+                    default:
+                        options.log("ignored a '\(envelope.type.rawValue)' message")
+                    }
+                } catch let error as WorkerError {
+                    throw error
+                } catch {
+                    options.log("dropped a message: \(error)")
+                }
+            }
+            if let current = job {
+                for envelope in current.drainOutbox() { try send(envelope) }
+                if current.isFinished {
+                    job = nil
+                    try send(Envelope(type: .ready))
+                }
+            }
+            if Date().timeIntervalSince(lastSent) >= heartbeat { try send(Envelope(type: .heartbeat)) }
+            let silence = Date().timeIntervalSince(lastHeard)
+            if Date().timeIntervalSince(silentSince) > options.giveUpAfter {
+                job?.abandon()
+                throw WorkerError(description: welcomed
+                    ? "lost the scheduler at \(options.endpoint): nothing heard for \(Int(options.giveUpAfter)) s"
+                    : "no scheduler answered at \(options.endpoint) within \(Int(options.giveUpAfter)) s")
+            }
+            if silence > heartbeat * Double(liveness) {
+                // Paranoid Pirate: a new socket (fresh identity), hello again.
+                options.log("no word from the scheduler for \(String(format: "%.1f", silence)) s; reconnecting")
+                socket.close()
+                socket = try connect()
+                lastHeard = Date()
+                try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid())))
+            }
+        }
+    }
+
+    private func connect() throws -> ZMQSocket {
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.setIdentity(Array("\(options.name)-\(UInt32.random(in: 0...UInt32.max))".utf8))
+        try socket.connect(options.endpoint)
+        return socket
+    }
+
+    /// Runs the trial on its own thread; messages for the scheduler queue up in the job.
+    private func start(_ assignment: AssignMessage) -> TrialJob {
+        let job = TrialJob(trialID: assignment.trialID)
+        let executor = executor, studies = studies
+        let thread = Thread {
+            do {
+                let study = try studies.study(for: assignment)
+                let result = try executor.run(assignment, study: study) { step, value in
+                    job.post(try? Envelope(.progress, ProgressMessage(trialID: assignment.trialID, step: step, value: value)))
+                    return job.pruneRequested
+                }
+                job.finish(try? Envelope(.result, result))
+            } catch {
+                job.finish(try? Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "\(error)")))
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        return job
+    }
+}
+
+/// The state shared between the worker loop and a trial thread.
+final class TrialJob: @unchecked Sendable {
+    let trialID: Int64
+    private let lock = NSLock()
+    private var outbox: [Envelope] = []
+    private var finished = false
+    private var prune = false
+    private var abandoned = false
+
+    init(trialID: Int64) { self.trialID = trialID }
+
+    func post(_ envelope: Envelope?) {
+        guard let envelope else { return }
+        lock.withLock { if !abandoned { outbox.append(envelope) } }
+    }
+
+    func finish(_ envelope: Envelope?) {
+        lock.withLock {
+            if let envelope, !abandoned { outbox.append(envelope) }
+            finished = true
+        }
+    }
+
+    func drainOutbox() -> [Envelope] {
+        lock.withLock {
+            defer { outbox.removeAll() }
+            return outbox
+        }
+    }
+
+    var isFinished: Bool { lock.withLock { finished && outbox.isEmpty } }
+    var pruneRequested: Bool { lock.withLock { prune || abandoned } }
+    func requestPrune() { lock.withLock { prune = true } }
+    /// The scheduler no longer expects this trial: its messages are dropped.
+    func abandon() { lock.withLock { abandoned = true } }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import TunaStore
+
+/// Output formats of the query commands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+/// Opens the database read-only (it may be in use by a running scheduler).
+func openReader(_ path: String) throws -> SQLiteTrialStore {
+    guard FileManager.default.fileExists(atPath: path) else {
+        FileHandle.standardError.write(Data("tuna: no database at \(path) (run a study first, or pass --db)\n".utf8))
+        throw ExitCode(1)
+    }
+    do {
+        return try SQLiteTrialStore(readOnlyPath: path)
+    } catch {
+        FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+func requireStudy(_ store: SQLiteTrialStore, _ name: String) throws -> StudyRecord {
+    if let study = try store.study(named: name) { return study }
+    let known = try store.studies().map(\.name)
+    FileHandle.standardError.write(Data("tuna: no study '\(name)' in \(store.path); studies: \(known.isEmpty ? "none" : known.joined(separator: ", "))\n".utf8))
+    throw ExitCode(1)
+}
+
+/// The ranking of a study's trials in the three formats.
+enum Leaderboard {
+    static func print(store: SQLiteTrialStore, study name: String, top: Int, format: OutputFormat) throws {
+        let study = try requireStudy(store, name)
+        let trials = try store.ranking(study: study.id, limit: top)
+        let names = Array(Set(trials.flatMap(\.params.keys))).sorted()
+        switch format {
+        case .json:
+            let rows: [[String: Any]] = trials.map(row)
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .prettyPrinted])
+            Swift.print(String(decoding: data, as: UTF8.self))
+        case .csv:
+            Swift.print((["number", "state", study.metric, "std", "seconds"] + names).joined(separator: ","))
+            for trial in trials {
+                var cells: [String] = [String(trial.number), trial.state.rawValue]
+                cells.append(trial.value.map { String($0) } ?? "")
+                cells.append(trial.std.map { String($0) } ?? "")
+                cells.append(trial.duration.map { String(format: "%.3f", $0) } ?? "")
+                for name in names { cells.append(trial.params[name]?.description ?? "") }
+                Swift.print(cells.map(csvField).joined(separator: ","))
+            }
+        case .table:
+            let counts = try store.stateCounts(study: study.id)
+            Swift.print("study \(study.name): \(study.direction.rawValue) \(study.metric); " + TrialState.allCases.compactMap { state in
+                counts[state].map { "\($0) \(state.rawValue.lowercased())" }
+            }.joined(separator: ", "))
+            let header = ["rank", "trial", study.metric, "std", "seconds"] + names
+            var lines = [header]
+            for (rank, trial) in trials.enumerated() {
+                var cells: [String] = [String(rank + 1), String(trial.number)]
+                cells.append(trial.value.map { String(format: "%.6g", $0) } ?? "-")
+                cells.append(trial.std.map { String(format: "%.3g", $0) } ?? "-")
+                cells.append(trial.duration.map { String(format: "%.2f", $0) } ?? "-")
+                for name in names { cells.append(trial.params[name].map(describe) ?? "") }
+                lines.append(cells)
+            }
+            let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
+            for line in lines {
+                Swift.print(line.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+        }
+    }
+
+    static func row(_ trial: TrialRecord) -> [String: Any] {
+        var row: [String: Any] = ["number": trial.number, "state": trial.state.rawValue, "attempts": trial.attempts]
+        if let value = trial.value { row["value"] = value }
+        if let std = trial.std { row["std"] = std }
+        if let duration = trial.duration { row["seconds"] = duration }
+        if let worker = trial.worker { row["worker"] = worker }
+        row["params"] = trial.params.mapValues { value -> Any in
+            switch value {
+            case .number(let d): return d
+            case .string(let s): return s
+            case .bool(let b): return b
+            case .null: return NSNull()
+            }
+        }
+        return row
+    }
+
+    static func describe(_ value: JSONValue) -> String {
+        if case .number(let d) = value { return d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(format: "%.4g", d) }
+        return value.description
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}
+
+/// `tuna best STUDY`: the best trial.
+struct Best: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a study's best trial.")
+
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "The database.") var db = "tuna.sqlite"
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        let store = try openReader(db)
+        let record = try requireStudy(store, study)
+        guard let best = try store.bestTrial(study: record.id) else {
+            FileHandle.standardError.write(Data("tuna: study '\(study)' has no completed trial yet\n".utf8))
+            throw ExitCode(1)
+        }
+        switch format {
+        case .json:
+            let data = try JSONSerialization.data(withJSONObject: Leaderboard.row(best), options: [.sortedKeys])
+            Swift.print(String(decoding: data, as: UTF8.self))
+        case .table, .csv:
+            Swift.print("best trial of \(record.name): #\(best.number), \(record.metric) \(best.value.map { String(format: "%.6g", $0) } ?? "-")")
+            for (name, value) in best.params.sorted(by: { $0.key < $1.key }) { Swift.print("  \(name) = \(Leaderboard.describe(value))") }
+        }
+    }
+}
+
+/// `tuna trials STUDY`: the ranking.
+struct Trials: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rank a study's trials.")
+
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "The database.") var db = "tuna.sqlite"
+    @Option(help: "How many trials.") var top = 20
+    @Option(help: "table, csv or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        try Leaderboard.print(store: try openReader(db), study: study, top: max(top, 1), format: format)
+    }
+}
+
+/// `tuna studies`: every study in the database with its progress.
+struct Studies: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the studies in a database.")
+
+    @Option(help: "The database.") var db = "tuna.sqlite"
+
+    func run() throws {
+        let store = try openReader(db)
+        for study in try store.studies() {
+            let counts = try store.stateCounts(study: study.id)
+            let done = [TrialState.complete, .pruned, .fail].reduce(0) { $0 + (counts[$1] ?? 0) }
+            let best = try store.bestTrial(study: study.id)?.value.map { String(format: "%.6g", $0) } ?? "-"
+            Swift.print("\(study.name)  \(study.state.rawValue)  \(done)/\(study.trialBudget.map(String.init) ?? "?") trials  best \(study.metric) \(best)")
+        }
+    }
+}

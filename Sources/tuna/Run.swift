@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import TunaScheduler
+import TunaSpec
+import TunaStore
+
+/// `tuna run STUDY.yaml`: the scheduler and N local worker processes in one command, with a
+/// live progress line and the leaderboard at the end. Run again on the same database, it
+/// resumes where it stopped.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tune a study on this machine: a scheduler and local worker processes.")
+
+    @Argument(help: "The study file (see search-spaces/).")
+    var study: String
+
+    @Option(help: "Local worker processes (one trial each, one BLAS thread).")
+    var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Option(help: "The SQLite database holding studies and trials.")
+    var db = "tuna.sqlite"
+
+    @Option(help: "Override the study's trial budget.")
+    var trials: Int?
+
+    @Option(help: "Where the scheduler listens (port 0 or * picks a free port); other machines can attach workers here.")
+    var bind = "tcp://127.0.0.1:*"
+
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeat = 1.0
+
+    @Flag(help: "No progress line, only the leaderboard.")
+    var quiet = false
+
+    func validate() throws {
+        guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+        guard heartbeat > 0 else { throw ValidationError("--heartbeat must be positive") }
+    }
+
+    func run() throws {
+        let parsed = try loadStudy(study)
+        let store = try openStore(db)
+        let progress = ProgressLine(enabled: !quiet)
+        let scheduler = try Scheduler(store: store, options: .init(
+            bind: bind, heartbeat: heartbeat, liveness: 3, exitWhenDone: true,
+            log: { message in progress.log(message) }))
+        let active = try scheduler.add(parsed, trialBudget: trials)
+        progress.log("study \(parsed.name): \(active.finishedCount)/\(active.budget) trials done; scheduler at \(scheduler.endpoint); database \(db)")
+        let stop = StopSignal()
+        let children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat)
+        defer { children.terminate() }
+        let started = Date()
+        scheduler.onTrialFinished = { study, _ in
+            progress.update(study: study, workers: scheduler.workerCount, elapsed: Date().timeIntervalSince(started))
+        }
+        try scheduler.run(shouldStop: { stop.requested })
+        progress.finish()
+        children.wait()
+        if stop.requested {
+            print("stopped; \(active.finishedCount)/\(active.budget) trials done. Run the same command again to resume.")
+            throw ExitCode(130)
+        }
+        try Leaderboard.print(store: store, study: parsed.name, top: 10, format: .table)
+    }
+}
+
+/// Reads a study file, printing its errors (file:line:column) and exiting 2 when it is broken.
+func loadStudy(_ path: String) throws -> Study {
+    do {
+        return try Study.load(path: path)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+/// Opens (creating) the database, or explains why it cannot be opened and exits 1.
+func openStore(_ path: String) throws -> SQLiteTrialStore {
+    do {
+        return try SQLiteTrialStore(path: path)
+    } catch {
+        FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// SIGINT and SIGTERM ask the loop to stop cleanly instead of killing the process.
+final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.lock.withLock { self?.flag = true } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var requested: Bool { lock.withLock { flag } }
+}
+
+/// Worker processes started from this executable (`tuna worker --connect ...`).
+final class LocalWorkers {
+    private var processes: [Process] = []
+
+    init(count: Int, endpoint: String, heartbeat: Double) throws {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        for index in 0..<count {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["worker", "--connect", endpoint, "--name", "local-\(index + 1)", "--give-up-after", "10"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["OPENBLAS_NUM_THREADS"] = "1"
+            process.environment = environment
+            try process.run()
+            processes.append(process)
+        }
+    }
+
+    func wait() {
+        let deadline = Date().addingTimeInterval(5)
+        for process in processes {
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+        }
+        terminate()
+    }
+
+    func terminate() {
+        for process in processes where process.isRunning { process.terminate() }
+    }
+}
+
+/// The live line: done/total, running, best so far, elapsed, ETA. Redrawn in place on a
+/// terminal; one line per trial otherwise.
+final class ProgressLine: @unchecked Sendable {
+    let enabled: Bool
+    let terminal = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(study: ActiveStudy, workers: Int, elapsed: Double) {
+        guard enabled else { return }
+        let done = study.finishedCount, total = study.budget
+        let eta = done > 0 ? elapsed / Double(done) * Double(max(total - done, 0)) : 0
+        let best = study.bestValue.map { String(format: "%.6g", $0) } ?? "-"
+        let line = String(
+            format: "[%@] %d/%d trials, %d running, %d workers, best %@ %@, %@ elapsed, ETA %@",
+            study.study.name, done, total, study.runningCount, workers, study.study.search.metric, best,
+            Self.duration(elapsed), Self.duration(eta))
+        write(line)
+    }
+
+    func log(_ message: String) {
+        guard enabled else { return }
+        lock.withLock {
+            if drawn && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            drawn = false
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+        }
+    }
+
+    private func write(_ line: String) {
+        lock.withLock {
+            if terminal {
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+                drawn = true
+            } else {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            if drawn && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            drawn = false
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : (s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s")
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import TunaWorker
+
+/// `tuna worker --connect tcp://HOST:PORT [--jobs N]`: attach trial runners to a scheduler,
+/// from this machine or any other.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run trials for a scheduler (one process per job, one trial each at a time).")
+
+    @Option(help: "The scheduler's endpoint, e.g. tcp://10.0.0.5:5555.")
+    var connect: String
+
+    @Option(help: "Worker processes to run here.")
+    var jobs = 1
+
+    @Option(help: "This worker's name in logs and the trial table.")
+    var name = ProcessInfo.processInfo.hostName
+
+    @Option(help: "Seconds without any scheduler before giving up.")
+    var giveUpAfter = 60.0
+
+    @Flag(help: "Log connections and dropped messages to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard connect.hasPrefix("tcp://") || connect.hasPrefix("ipc://") else {
+            throw ValidationError("--connect takes an endpoint such as tcp://127.0.0.1:5555, got '\(connect)'")
+        }
+    }
+
+    func run() throws {
+        if jobs > 1 {
+            // One process per job: trials share no state and each uses one BLAS thread.
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let children = try (1...jobs).map { index -> Process in
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = ["worker", "--connect", connect, "--name", "\(name)-\(index)", "--give-up-after", String(giveUpAfter)]
+                    + (verbose ? ["--verbose"] : [])
+                try process.run()
+                return process
+            }
+            var failed = false
+            for child in children {
+                child.waitUntilExit()
+                if child.terminationStatus != 0 { failed = true }
+            }
+            if failed { throw ExitCode(1) }
+            return
+        }
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
+        let logging = verbose
+        let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in
+            if logging { FileHandle.standardError.write(Data("worker: \(message)\n".utf8)) }
+        }))
+        do {
+            _ = try worker.run()
+        } catch {
+            FileHandle.standardError.write(Data("tuna worker: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
