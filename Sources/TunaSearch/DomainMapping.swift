@@ -140,11 +140,23 @@ extension Domain {
             return true
         case .int(let d):
             guard let x = value.integer, x >= d.low, x <= d.high else { return false }
-            return (x - d.low) % max(d.step, 1) == 0
+            let (offset, overflow) = x.subtractingReportingOverflow(d.low)
+            return !overflow && offset % max(d.step, 1) == 0
         case .categorical:
             return choiceIndex(of: value) != nil
         case .fixed(let v):
             return v.matches(value)
+        }
+    }
+
+    /// Number of values ``gridValues(floatPoints:)`` would return (at most; stepped floats may
+    /// merge), computed without building them.
+    func gridCount(floatPoints: Int) -> Double {
+        switch self {
+        case .categorical(let values): return Double(values.count)
+        case .fixed: return 1
+        case .int(let d): return ((Double(d.high) - Double(d.low)) / Double(max(d.step, 1))).rounded(.down) + 1
+        case .float: return Double(max(floatPoints, 1))
         }
     }
 

@@ -71,8 +71,13 @@ public struct GridSampler: Sampler, Codable, Hashable {
 
     func grid(for space: SearchSpace) throws -> Grid {
         let ordered = try space.orderedParameters()
-        let values = ordered.map { $0.domain.gridValues(floatPoints: gridPoints) }
         guard gridPoints >= 1 else { throw SamplerError.invalidOption("grid_points must be at least 1") }
+        // Count before materialising: one wide int range must not allocate billions of values.
+        for p in ordered {
+            let n = p.domain.gridCount(floatPoints: gridPoints)
+            if n > Double(maxPoints) { throw SamplerError.gridTooLarge(points: n, limit: maxPoints) }
+        }
+        let values = ordered.map { $0.domain.gridValues(floatPoints: gridPoints) }
         if !space.isConditional {
             let total = values.reduce(1.0) { $0 * Double($1.count) }
             guard total <= Double(maxPoints) else { throw SamplerError.gridTooLarge(points: total, limit: maxPoints) }

@@ -18,7 +18,7 @@ public enum SearchSpaceError: Error, Sendable, Hashable, CustomStringConvertible
         switch self {
         case .emptyName: return "a parameter has an empty name"
         case .duplicateName(let n): return "parameter '\(n)' is declared more than once"
-        case .nonFiniteBound(let n): return "parameter '\(n)': bounds must be finite numbers"
+        case .nonFiniteBound(let n): return "parameter '\(n)': bounds must be finite numbers below 1e15 in size"
         case .lowAboveHigh(let n, let lo, let hi):
             return "parameter '\(n)': low (\(lo)) is above high (\(hi))"
         case .logWithNonPositiveLow(let n, let lo):
@@ -121,7 +121,10 @@ extension Domain {
             if d.low > d.high { errors.append(.lowAboveHigh(parameter: name, low: d.low, high: d.high)) }
             if d.log && d.low <= 0 { errors.append(.logWithNonPositiveLow(parameter: name, low: d.low)) }
             if let s = d.step {
-                if !(s > 0) || !s.isFinite { errors.append(.invalidStep(parameter: name, step: s)) }
+                // A step so small that the grid of values cannot be counted is a typo, not a grid.
+                if !(s > 0) || !s.isFinite || (d.high - d.low) / s > 1e15 {
+                    errors.append(.invalidStep(parameter: name, step: s))
+                }
                 if d.log { errors.append(.logWithStep(parameter: name)) }
             }
         case .int(let d):
@@ -130,6 +133,7 @@ extension Domain {
             }
             if d.log && d.low <= 0 { errors.append(.logWithNonPositiveLow(parameter: name, low: Double(d.low))) }
             if d.step <= 0 { errors.append(.invalidStep(parameter: name, step: Double(d.step))) }
+            if abs(Double(d.low)) > 1e15 || abs(Double(d.high)) > 1e15 { errors.append(.nonFiniteBound(parameter: name)) }
             if d.log && d.step != 1 { errors.append(.logWithStep(parameter: name)) }
         case .categorical(let values):
             if values.isEmpty { errors.append(.emptyChoices(parameter: name)) }

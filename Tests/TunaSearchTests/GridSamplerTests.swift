@@ -88,3 +88,18 @@ import Testing
         #expect(throws: SamplerError.self) { try GridSampler().ask(space: space) }
     }
 }
+
+@Suite struct RobustnessTests {
+    @Test func wideRangesAndOddOptionsFailCleanly() throws {
+        let wide = SearchSpace([Parameter("n", .int(IntDomain(low: 0, high: 1_000_000_000_000)))])
+        #expect(throws: SamplerError.self) { try GridSampler().ask(space: wide) }
+        #expect(try RandomSampler().ask(space: wide)["n"]?.integer != nil)
+        let tiny = SearchSpace([Parameter("x", .float(FloatDomain(low: 0, high: 1, step: 1e-300)))])
+        #expect(tiny.validate() == [.invalidStep(parameter: "x", step: 1e-300)])
+        // A zero minimum resource must not spin forever.
+        let asha = SuccessiveHalvingPruner(minResource: 0, reductionFactor: 1)
+        let t = Trial(number: 1, state: .running, params: [:], intermediateValues: [0: 1, 5: 2])
+        _ = asha.shouldPrune(t, step: 5, history: [], direction: .minimize)
+        #expect(!HyperbandPruner(minResource: 0, maxResource: 0, reductionFactor: 0).shouldPrune(t, step: 5, history: [], direction: .minimize))
+    }
+}

@@ -30,7 +30,10 @@ public struct HyperbandPruner: Pruner, Codable, Hashable {
     func budgets(maxResource: Int) -> [Int] {
         let eta = Double(max(reductionFactor, 2))
         let ratio = Double(maxResource) / Double(max(minResource, 1))
-        let brackets = max(Int((log(ratio) / log(eta)).rounded(.down)) + 1, 1)
+        // Degenerate ranges get one bracket; absurd ones are capped so budgets stay integers.
+        let exact = ratio >= 1 ? (log(ratio) / log(eta)).rounded(.down) + 1 : 1
+        let cap = (12 / log10(eta)).rounded(.down) + 1
+        let brackets = Int(min(max(exact.isFinite ? exact : 1, 1), cap))
         return (0..<brackets).map { i in
             let s = brackets - 1 - i
             return Int((Double(brackets) * pow(eta, Double(s)) / Double(s + 1)).rounded(.up))

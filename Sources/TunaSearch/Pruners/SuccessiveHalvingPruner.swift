@@ -25,8 +25,12 @@ public struct SuccessiveHalvingPruner: Pruner, Codable, Hashable {
 
     /// Step at which rung `rung` is reached.
     func promotionStep(_ rung: Int, minResource: Int) -> Int {
-        var s = minResource
-        for _ in 0..<(minEarlyStoppingRate + rung) { s = s.multipliedReportingOverflow(by: max(reductionFactor, 2)).partialValue }
+        var s = max(minResource, 1)
+        for _ in 0..<max(minEarlyStoppingRate + rung, 0) {
+            let (next, overflow) = s.multipliedReportingOverflow(by: max(reductionFactor, 2))
+            if overflow { return .max }
+            s = next
+        }
         return s
     }
 
@@ -51,9 +55,9 @@ public struct SuccessiveHalvingPruner: Pruner, Codable, Hashable {
         let previous = trial.intermediateValues.keys.filter { $0 < step }.max()
         var rung = 0
         if let previous {
-            while promotionStep(rung, minResource: minRes) <= previous { rung += 1 }
+            while promotionStep(rung, minResource: minRes) <= previous && rung < 64 { rung += 1 }
         }
-        while true {
+        while rung < 64 {
             let promotion = promotionStep(rung, minResource: minRes)
             if step < promotion { return false }
             if value.isNaN { return true }
@@ -63,6 +67,7 @@ public struct SuccessiveHalvingPruner: Pruner, Codable, Hashable {
             if !Self.isPromotable(value, competing, reductionFactor: reductionFactor, direction: direction) { return true }
             rung += 1
         }
+        return false
     }
 
     static func isPromotable(_ value: Double, _ competing: [Double], reductionFactor: Int, direction: Direction) -> Bool {
