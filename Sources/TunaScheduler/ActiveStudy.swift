@@ -62,7 +62,7 @@ public final class ActiveStudy {
 
     /// The next trial to hand out: a waiting one first, else a new one from the sampler while
     /// the budget allows; nil when nothing is left to start.
-    func nextTrial(worker: String, store: SQLiteTrialStore) throws -> AssignMessage? {
+    func nextTrial(worker: String, store: SQLiteTrialStore, includeText: Bool) throws -> AssignMessage? {
         let record: TrialRecord
         if !waiting.isEmpty {
             record = try store.markRunning(trial: waiting.removeFirst(), worker: worker)
@@ -84,7 +84,7 @@ public final class ActiveStudy {
         running[record.id] = Trial(number: record.number, state: .running, params: params)
         return AssignMessage(
             trialID: record.id, study: study.name, number: record.number, attempt: record.attempts, params: params,
-            studyText: study.text, studyFile: study.file, studyHash: study.hash)
+            studyText: includeText ? study.text : nil, studyFile: study.file, studyHash: study.hash)
     }
 
     /// Records an intermediate value; true when the pruner says to stop the trial.

@@ -40,6 +40,8 @@ public final class Scheduler {
     var lastHeartbeat = Date()
     /// Called after every finished trial (for progress lines).
     public var onTrialFinished: ((ActiveStudy, TrialRecord) -> Void)?
+    /// When set, dispatch latencies are recorded (the daemon benchmark).
+    public var dispatchLatencies: LatencyRecorder?
 
     public init(store: SQLiteTrialStore, options: Options) throws {
         self.store = store
@@ -164,6 +166,7 @@ public final class Scheduler {
         switch envelope.type {
         case .ready:
             workers[identity]?.ready = true
+            workers[identity]?.readySince = Date()
             try assignWork(to: identity)
         case .heartbeat:
             break
@@ -221,10 +224,13 @@ public final class Scheduler {
     func assignWork(to identity: [UInt8]) throws {
         guard let worker = workers[identity], worker.ready, worker.trialID == nil else { return }
         for study in studies where !study.isDone {
-            guard let assignment = try study.nextTrial(worker: worker.name, store: store) else { continue }
+            let knowsStudy = worker.studiesSent.contains(study.study.hash)
+            guard let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) else { continue }
             workers[identity]?.ready = false
             workers[identity]?.trialID = assignment.trialID
+            workers[identity]?.studiesSent.insert(study.study.hash)
             send(identity, try Envelope(.assign, assignment))
+            dispatchLatencies?.record(Date().timeIntervalSince(worker.readySince))
             return
         }
     }
@@ -266,5 +272,22 @@ struct WorkerState {
     var name: String
     var lastSeen: Date
     var ready = false
+    var readySince = Date()
     var trialID: Int64?
+    /// Hashes of the study files this worker has been sent.
+    var studiesSent: Set<String> = []
+}
+
+/// Seconds from a worker's `ready` to its `assign`, for the daemon benchmark.
+public final class LatencyRecorder {
+    public private(set) var samples: [Double] = []
+    public init() { samples.reserveCapacity(10_000) }
+    func record(_ seconds: Double) { samples.append(seconds) }
+
+    /// The `q`-quantile (0...1) of the recorded latencies.
+    public func quantile(_ q: Double) -> Double {
+        guard !samples.isEmpty else { return .nan }
+        let sorted = samples.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+    }
 }

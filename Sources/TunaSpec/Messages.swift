@@ -38,13 +38,14 @@ public struct AssignMessage: Codable, Sendable, Equatable {
     public var number: Int
     public var attempt: Int
     public var params: Parameters
-    /// The study file's text and path: the worker parses it with the same code (cached by hash).
-    public var studyText: String
+    /// The study file's text, sent with a worker's first trial of the study only: the worker
+    /// parses it with the same code and caches it by hash.
+    public var studyText: String?
     public var studyFile: String
     public var studyHash: String
 
     public init(trialID: Int64, study: String, number: Int, attempt: Int, params: Parameters,
-                studyText: String, studyFile: String, studyHash: String) {
+                studyText: String?, studyFile: String, studyHash: String) {
         self.trialID = trialID
         self.study = study
         self.number = number

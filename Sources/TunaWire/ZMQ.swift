@@ -159,14 +159,17 @@ public final class ZMQSocket: @unchecked Sendable {
     var rawHandle: UnsafeMutableRawPointer? { handle }
 }
 
-/// Waits until one of `sockets` has a message to read, or the timeout passes; returns which.
-/// An interrupted wait (a signal arrived) returns all false, so the caller can check its flags.
-public func poll(_ sockets: [ZMQSocket], timeoutMilliseconds: Int32) throws -> [Bool] {
+/// Waits until one of `sockets` (or one of the plain file descriptors `fds`, such as the read
+/// end of a pipe another thread writes to) has something to read, or the timeout passes;
+/// returns which, sockets first. An interrupted wait (a signal arrived) returns all false, so
+/// the caller can check its flags.
+public func poll(_ sockets: [ZMQSocket], fds: [Int32] = [], timeoutMilliseconds: Int32) throws -> [Bool] {
     var items = sockets.map { zmq_pollitem_t(socket: $0.rawHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        + fds.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
     let count = zmq_poll(&items, Int32(items.count), Int(timeoutMilliseconds))
     if count < 0 {
         let error = ZMQError.last("poll")
-        if error.code == EINTR { return Array(repeating: false, count: sockets.count) }
+        if error.code == EINTR { return Array(repeating: false, count: items.count) }
         throw error
     }
     return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }

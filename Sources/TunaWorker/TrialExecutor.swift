@@ -36,7 +36,10 @@ final class StudyCache: @unchecked Sendable {
 
     func study(for assignment: AssignMessage) throws -> Study {
         if let cached = lock.withLock({ studies[assignment.studyHash] }) { return cached }
-        let study = try Study.parse(text: assignment.studyText, file: assignment.studyFile)
+        guard let text = assignment.studyText else {
+            throw CommandFailure(description: "the scheduler sent no study file for study \(assignment.study) (hash \(assignment.studyHash.prefix(12)))")
+        }
+        let study = try Study.parse(text: text, file: assignment.studyFile)
         lock.withLock { studies[assignment.studyHash] = study }
         return study
     }

@@ -32,10 +32,22 @@ public final class Worker {
     let context: ZMQContext
     private let executor = TrialExecutor()
     private let studies = StudyCache()
+    /// A pipe the trial thread writes a byte to whenever it has a message for the scheduler,
+    /// so the loop wakes at once instead of at its next poll timeout.
+    private let wakeup: (read: Int32, write: Int32)
 
     public init(_ options: Options) throws {
         self.options = options
         self.context = try ZMQContext()
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw WorkerError(description: "cannot create a pipe: errno \(errno)") }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        wakeup = (fds[0], fds[1])
+    }
+
+    deinit {
+        close(wakeup.read)
+        close(wakeup.write)
     }
 
     public func run() throws -> Ending {
@@ -53,7 +65,12 @@ public final class Worker {
         try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid())))
 
         while true {
-            if let frames = try socket.receive(timeoutMilliseconds: 20) {
+            let ready = try poll([socket], fds: [wakeup.read], timeoutMilliseconds: Int32(max(1, min(heartbeat, 0.25) * 1000)))
+            if ready.count > 1 && ready[1] {
+                var sink = [UInt8](repeating: 0, count: 256)
+                while read(wakeup.read, &sink, sink.count) > 0 {}
+            }
+            while let frames = try socket.receive(timeoutMilliseconds: 0) {
                 lastHeard = Date()
                 silentSince = lastHeard
                 do {
@@ -133,7 +150,7 @@ public final class Worker {
 
     /// Runs the trial on its own thread; messages for the scheduler queue up in the job.
     private func start(_ assignment: AssignMessage) -> TrialJob {
-        let job = TrialJob(trialID: assignment.trialID)
+        let job = TrialJob(trialID: assignment.trialID, wakeup: wakeup.write)
         let executor = executor, studies = studies
         let thread = Thread {
             do {
@@ -162,11 +179,17 @@ final class TrialJob: @unchecked Sendable {
     private var prune = false
     private var abandoned = false
 
-    init(trialID: Int64) { self.trialID = trialID }
+    private let wakeup: Int32
+
+    init(trialID: Int64, wakeup: Int32) {
+        self.trialID = trialID
+        self.wakeup = wakeup
+    }
 
     func post(_ envelope: Envelope?) {
         guard let envelope else { return }
         lock.withLock { if !abandoned { outbox.append(envelope) } }
+        wake()
     }
 
     func finish(_ envelope: Envelope?) {
@@ -174,6 +197,12 @@ final class TrialJob: @unchecked Sendable {
             if let envelope, !abandoned { outbox.append(envelope) }
             finished = true
         }
+        wake()
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeup, &byte, 1)
     }
 
     func drainOutbox() -> [Envelope] {
