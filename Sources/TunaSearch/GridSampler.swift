@@ -9,13 +9,16 @@
 /// sampler throws ``SamplerError/exhausted(points:)`` once every cell is taken.
 ///
 /// Conditional spaces are enumerated explicitly (only valid combinations: inactive parameters
-/// are absent) up to ``maxPoints``.
+/// are absent); their size, bounded by treating "inactive" as one more option per conditional
+/// parameter, must stay under ``maxExplicitPoints``.
 public struct GridSampler: Sampler, Codable, Hashable {
     public var seed: UInt64
     /// Values per float parameter.
     public var gridPoints: Int
     /// Refuse grids larger than this (a typo in a range should not hang the scheduler).
     public var maxPoints: Int
+    /// Conditional grids are enumerated as explicit lists; this bounds their size.
+    public static let maxExplicitPoints = 200_000
 
     public init(seed: UInt64 = 0, gridPoints: Int = 5, maxPoints: Int = 10_000_000) {
         self.seed = seed
@@ -82,6 +85,15 @@ public struct GridSampler: Sampler, Codable, Hashable {
             let total = values.reduce(1.0) { $0 * Double($1.count) }
             guard total <= Double(maxPoints) else { throw SamplerError.gridTooLarge(points: total, limit: maxPoints) }
             return Grid(ordered: ordered, values: values, explicit: nil, count: Int(total))
+        }
+        // Conditional grids are listed explicitly; bound their size first (each inactive
+        // parameter counted as one extra option) so a wide space fails fast instead of
+        // building millions of dictionaries on every ask.
+        let bound = ordered.enumerated().reduce(1.0) { acc, e in
+            acc * (Double(values[e.offset].count) + (e.element.when == nil ? 0 : 1))
+        }
+        if bound > Double(Self.maxExplicitPoints) {
+            throw SamplerError.gridTooLarge(points: bound, limit: Self.maxExplicitPoints)
         }
         var configs: [Parameters] = [[:]]
         for (i, p) in ordered.enumerated() {

@@ -78,6 +78,8 @@ import Testing
         let sampler = GridSampler(gridPoints: 3)
         // opt: adam (1) + sgd × 3 momenta = 4; layers: 1, 2, 3 × 2 = 4 → 16.
         #expect(try sampler.pointCount(of: space) == 16)
+        // The fixture's wide conditional space (241 unit values × 57 units_3 values × …) is refused.
+        #expect(throws: SamplerError.self) { try sampler.ask(space: Fixtures.conditional) }
         let trials = try Fixtures.run(sampler, space: space, trials: 16) { _ in 0 }
         #expect(Set(trials.map(\.params)).count == 16)
         #expect(trials.allSatisfy { Fixtures.isConsistent($0.params, in: space) })

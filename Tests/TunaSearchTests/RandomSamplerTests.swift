@@ -82,7 +82,7 @@ func chiSquare(_ counts: [Int], _ probabilities: [Double]) -> Double {
 
     @Test func conditionalParametersAppearOnlyWhenActive() throws {
         let samplers: [any Sampler] = [RandomSampler(seed: 1), SobolSampler(seed: 1), TPESampler(seed: 1),
-                                       BayesianSampler(seed: 1, candidates: 128), GridSampler(seed: 1, gridPoints: 2)]
+                                       BayesianSampler(seed: 1, candidates: 128)]
         for sampler in samplers {
             let trials = try Fixtures.run(sampler, space: Fixtures.conditional, trials: 30) { p in
                 (log10(p["lr"]!.number!) + 2) * (log10(p["lr"]!.number!) + 2) + (p["momentum"]?.number ?? 0.3)
