@@ -13,6 +13,8 @@ import Foundation
 /// write transactions on a real file in WAL mode. With `batch` 1 each is its own commit; with
 /// `batch` n, n cycles share one `TrialStore.batch` transaction, as when the scheduler applies
 /// what one poll of its sockets brought. The CLI prints the result; the target is 5,000/s.
+/// With `tuneMalloc` (the default) it first calls `SQLiteTrialStore.keepFreedHeap()`, as the
+/// daemon should: this process-wide setting is part of what is measured.
 public enum StoreBenchmark {
     public struct Result: Sendable, CustomStringConvertible {
         public var cycles: Int
@@ -20,6 +22,8 @@ public enum StoreBenchmark {
         public var folds: Int
         /// Cycles per transaction.
         public var batch: Int
+        /// Whether `SQLiteTrialStore.keepFreedHeap()` was in effect.
+        public var mallocTuned: Bool
         public var durability: SQLiteTrialStore.Durability
         /// Wall-clock time of the whole run.
         public var seconds: Double
@@ -37,7 +41,7 @@ public enum StoreBenchmark {
             let sync = durability == .normal ? "synchronous=NORMAL" : "synchronous=FULL"
             let grouping = batch == 1 ? "a commit per step" : "\(batch) trials per commit"
             return "store: \(rate) trials/s (create + running + complete, \(parameters) params, "
-                + "\(folds) folds, \(grouping), WAL, \(sync); \(String(format: "%.1f", microsecondsPerCycle)) µs/trial "
+                + "\(folds) folds, \(grouping), WAL, \(sync)\(mallocTuned ? ", heap kept" : ""); \(String(format: "%.1f", microsecondsPerCycle)) µs/trial "
                 + "over \(cycles); \(Int(cyclesPerCPUSecond.rounded())) trials per CPU second)"
         }
     }
@@ -45,9 +49,10 @@ public enum StoreBenchmark {
     /// Runs `cycles` cycles on a fresh database in `directory` (the system's temporary
     /// directory by default) and removes the file afterwards.
     public static func run(
-        cycles: Int = 5_000, parameters: Int = 7, folds: Int = 0, batch: Int = 1,
+        cycles: Int = 5_000, parameters: Int = 7, folds: Int = 0, batch: Int = 1, tuneMalloc: Bool = true,
         durability: SQLiteTrialStore.Durability = .normal, directory: URL? = nil
     ) throws -> Result {
+        let mallocTuned = tuneMalloc && SQLiteTrialStore.keepFreedHeap()
         let folder = directory ?? FileManager.default.temporaryDirectory
         let path = folder.appendingPathComponent("tuna-store-bench-\(UUID().uuidString).sqlite").path
         defer {
@@ -86,7 +91,8 @@ public enum StoreBenchmark {
         let cpu = processCPUSeconds() - cpuStart
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return Result(
-            cycles: cycles, parameters: parameters, folds: folds, batch: perBatch, durability: durability,
+            cycles: cycles, parameters: parameters, folds: folds, batch: perBatch, mallocTuned: mallocTuned,
+            durability: durability,
             seconds: seconds,
             cpuSeconds: cpu)
     }

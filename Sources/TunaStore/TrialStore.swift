@@ -21,6 +21,8 @@ public protocol TrialStore: Sendable {
     func study(named name: String) throws -> StudyRecord?
     /// All studies, oldest first.
     func studies() throws -> [StudyRecord]
+    /// Studies the scheduler resumes on start-up (running or paused), oldest first.
+    func unfinishedStudies() throws -> [StudyRecord]
     func setStudyState(_ state: StudyState, study: Int64) throws
 
     // MARK: Trials
@@ -87,7 +89,7 @@ extension TrialStore {
         try body()
     }
 
-    /// Studies the scheduler resumes on start-up (running or paused), oldest first.
+    /// Filters `studies()`; SQLite answers it from the `studies_by_state` index instead.
     public func unfinishedStudies() throws -> [StudyRecord] {
         try studies().filter { StudyState.unfinished.contains($0.state) }
     }

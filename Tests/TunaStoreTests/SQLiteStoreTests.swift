@@ -224,8 +224,11 @@ struct SQLiteStoreTests {
 
     @Test func benchmarkRunsAndCleansUp() throws {
         try withTemporaryDirectory { dir in
-            let result = try StoreBenchmark.run(cycles: 300, folds: 5, directory: dir)
-            #expect(result.cycles == 300 && result.cyclesPerSecond > 0)
+            let result = try StoreBenchmark.run(cycles: 300, folds: 5, batch: 8, directory: dir)
+            #expect(result.cycles == 300 && result.cyclesPerSecond > 0 && result.batch == 8)
+            #if os(Linux)
+                #expect(result.mallocTuned)
+            #endif
             #expect(result.description.contains("trials/s"))
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         }
