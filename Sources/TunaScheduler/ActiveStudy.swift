@@ -17,6 +17,8 @@ public final class ActiveStudy {
     private(set) var running: [Int64: Trial] = [:]
     /// Trials waiting for a worker (requeued after a failure or a lost worker), oldest first.
     private(set) var waiting: [Int64] = []
+    /// Stopped by `tuna stop`: no new trials are handed out.
+    public internal(set) var stopped = false
 
     init(study: Study, record: StudyRecord, budget: Int, store: SQLiteTrialStore) throws {
         self.study = study
@@ -54,6 +56,8 @@ public final class ActiveStudy {
     public var finishedCount: Int { history.count }
     public var runningCount: Int { running.count }
     public var isDone: Bool { history.count >= budget && running.isEmpty }
+    /// Nothing more will happen: done, or stopped with nothing running.
+    public var isSettled: Bool { isDone || (stopped && running.isEmpty) }
 
     /// The best finished value so far.
     public var bestValue: Double? {

@@ -79,11 +79,30 @@ public final class Scheduler {
             record = try store.createStudy(NewStudy(
                 name: study.name, studyFile: study.text, studyHash: study.hash,
                 direction: study.search.direction == .minimize ? .minimize : .maximize,
-                metric: study.search.metric, trialBudget: budget))
+                metric: study.search.metric, trialBudget: budget,
+                settings: ["path": .string(Self.absolute(study.file))]))
         }
         let active = try ActiveStudy(study: study, record: record, budget: budget, store: store)
         studies.append(active)
         return active
+    }
+
+    /// Picks up every unfinished study in the database (a daemon restarting after a stop or a
+    /// crash), parsing each from the text stored with it.
+    public func resumeUnfinished() throws {
+        for record in try store.unfinishedStudies() where !studies.contains(where: { $0.record.id == record.id }) {
+            guard case .string(let path)? = record.settings["path"] else { continue }
+            do {
+                let study = try Study.parse(text: record.studyFile, file: path)
+                try add(study, trialBudget: record.trialBudget)
+            } catch {
+                options.log("study \(record.name) cannot be resumed: \(error)")
+            }
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Runs until every study is done (with `exitWhenDone`) or `shouldStop` returns true. On a
@@ -94,7 +113,7 @@ public final class Scheduler {
                 try stop(reason: "the scheduler is stopping")
                 return
             }
-            if options.exitWhenDone && !studies.isEmpty && studies.allSatisfy(\.isDone) {
+            if options.exitWhenDone && !studies.isEmpty && studies.allSatisfy(\.isSettled) {
                 try stop(reason: "all studies are done")
                 return
             }
@@ -156,6 +175,13 @@ public final class Scheduler {
                 heartbeatMilliseconds: Int(options.heartbeat * 1000), liveness: options.liveness)))
             return
         }
+        switch envelope.type {
+        case .submit, .status, .stopStudy:
+            send(identity, try Envelope(.reply, control(envelope)))
+            return
+        default:
+            break
+        }
         guard var worker = workers[identity] else {
             // Not known (we restarted, or it was declared dead): make it say hello again.
             send(identity, Envelope(type: .heartbeat))
@@ -185,8 +211,7 @@ public final class Scheduler {
             }
             let outcome: TrialOutcome = result.pruned ? .pruned(value: result.value) : .complete(value: result.value, std: result.std)
             let record = try store.finishTrial(result.trialID, outcome, folds: folds)
-            study.finished(record)
-            onTrialFinished?(study, record)
+            try trialFinished(record, study: study)
         case .failed:
             let failure = try envelope.decode(FailedMessage.self)
             guard let study = study(owning: failure.trialID, worker: worker) else { return }
@@ -215,15 +240,62 @@ public final class Scheduler {
             study.requeued(trialID)
         } else {
             let record = try store.finishTrial(trialID, .fail(error: error), folds: [])
-            study.finished(record)
-            onTrialFinished?(study, record)
+            try trialFinished(record, study: study)
+        }
+    }
+
+    func trialFinished(_ record: TrialRecord, study: ActiveStudy) throws {
+        study.finished(record)
+        if study.isDone { try store.setStudyState(.finished, study: study.record.id) }
+        onTrialFinished?(study, record)
+    }
+
+    /// Answers a control client (`tuna submit`, `tuna status`, `tuna stop`).
+    func control(_ envelope: Envelope) throws -> ReplyMessage {
+        switch envelope.type {
+        case .submit:
+            let submit = try envelope.decode(SubmitMessage.self)
+            let study: Study
+            do {
+                study = try Study.parse(text: submit.studyText, file: submit.studyFile)
+            } catch {
+                return ReplyMessage(ok: false, message: "\(error)")
+            }
+            if let active = studies.first(where: { $0.study.name == study.name }), !active.isDone, !active.stopped {
+                return ReplyMessage(ok: false, message: "study \(study.name) is already running")
+            }
+            studies.removeAll { $0.study.name == study.name }
+            do {
+                let active = try add(study, trialBudget: submit.trials)
+                return ReplyMessage(ok: true, message: "study \(study.name) accepted: \(active.finishedCount)/\(active.budget) trials done", studies: statuses, workers: workers.count)
+            } catch {
+                return ReplyMessage(ok: false, message: "\(error)")
+            }
+        case .stopStudy:
+            let request = try envelope.decode(StopStudyMessage.self)
+            guard let active = studies.first(where: { $0.study.name == request.study }) else {
+                return ReplyMessage(ok: false, message: "no study '\(request.study)' in this daemon; studies: \(studies.map(\.study.name).joined(separator: ", "))")
+            }
+            active.stopped = true
+            try store.setStudyState(.stopped, study: active.record.id)
+            return ReplyMessage(ok: true, message: "study \(request.study) stopped: no new trials (\(active.runningCount) running finish)", studies: statuses, workers: workers.count)
+        default:
+            return ReplyMessage(ok: true, message: "\(studies.count) studies, \(workers.count) workers", studies: statuses, workers: workers.count)
+        }
+    }
+
+    /// Every study's progress.
+    public var statuses: [StudyStatus] {
+        studies.map {
+            StudyStatus(name: $0.study.name, finished: $0.finishedCount, running: $0.runningCount, budget: $0.budget,
+                        best: $0.bestValue, metric: $0.study.search.metric, stopped: $0.stopped)
         }
     }
 
     /// Hands the idle worker the next trial of the first study with budget left.
     func assignWork(to identity: [UInt8]) throws {
         guard let worker = workers[identity], worker.ready, worker.trialID == nil else { return }
-        for study in studies where !study.isDone {
+        for study in studies where !study.isDone && !study.stopped {
             let knowsStudy = worker.studiesSent.contains(study.study.hash)
             guard let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) else { continue }
             workers[identity]?.ready = false

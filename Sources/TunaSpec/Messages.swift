@@ -119,3 +119,55 @@ public struct ShutdownMessage: Codable, Sendable, Equatable {
     public var reason: String
     public init(reason: String) { self.reason = reason }
 }
+
+/// Control client → daemon: tune this study (the file's text and absolute path).
+public struct SubmitMessage: Codable, Sendable, Equatable {
+    public var studyText: String
+    public var studyFile: String
+    public var trials: Int?
+    public init(studyText: String, studyFile: String, trials: Int? = nil) {
+        self.studyText = studyText
+        self.studyFile = studyFile
+        self.trials = trials
+    }
+}
+
+/// Control client → daemon: stop handing out trials of a study.
+public struct StopStudyMessage: Codable, Sendable, Equatable {
+    public var study: String
+    public init(study: String) { self.study = study }
+}
+
+/// Daemon → control client: the outcome of a request, in words and figures.
+public struct ReplyMessage: Codable, Sendable, Equatable {
+    public var ok: Bool
+    public var message: String
+    public var studies: [StudyStatus]
+    public var workers: Int
+    public init(ok: Bool, message: String, studies: [StudyStatus] = [], workers: Int = 0) {
+        self.ok = ok
+        self.message = message
+        self.studies = studies
+        self.workers = workers
+    }
+}
+
+/// One study's progress as the daemon reports it.
+public struct StudyStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var finished: Int
+    public var running: Int
+    public var budget: Int
+    public var best: Double?
+    public var metric: String
+    public var stopped: Bool
+    public init(name: String, finished: Int, running: Int, budget: Int, best: Double?, metric: String, stopped: Bool) {
+        self.name = name
+        self.finished = finished
+        self.running = running
+        self.budget = budget
+        self.best = best
+        self.metric = metric
+        self.stopped = stopped
+    }
+}

@@ -19,6 +19,10 @@ public enum MessageType: String, Sendable, CaseIterable, Codable {
     case welcome, refuse, assign, decision, dataset, shutdown
     // both ways; any message also counts as a heartbeat
     case heartbeat
+    // control clients (tuna submit / status / stop) -> daemon, and its answer
+    case submit, status
+    case stopStudy = "stop_study"
+    case reply
 }
 
 /// Why a received message was dropped (logged, never fatal).

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import TunaScheduler
+import TunaSpec
+import TunaWire
+
+/// `tuna daemon`: a long-running scheduler that workers attach to and studies are submitted to.
+struct Daemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the scheduler as a daemon: workers attach with `tuna worker`, studies arrive with `tuna submit`.")
+
+    @Option(help: "Where to listen for workers and control commands.")
+    var bind = "tcp://127.0.0.1:5555"
+
+    @Option(help: "The SQLite database.")
+    var db = "tuna.sqlite"
+
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeat = 1.0
+
+    func run() throws {
+        let store = try openStore(db)
+        let log: @Sendable (String) -> Void = { message in
+            FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(message)\n".utf8))
+        }
+        let scheduler: Scheduler
+        do {
+            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, exitWhenDone: false, log: log))
+        } catch {
+            FileHandle.standardError.write(Data("tuna daemon: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        try scheduler.resumeUnfinished()
+        log("listening at \(scheduler.endpoint); database \(db); \(scheduler.statuses.count) unfinished studies resumed")
+        scheduler.onTrialFinished = { study, trial in
+            log("\(study.study.name): trial \(trial.number) \(trial.state.rawValue.lowercased()) \(trial.value.map { String(format: "%.6g", $0) } ?? "") (\(study.finishedCount)/\(study.budget))")
+        }
+        let stop = StopSignal()
+        try scheduler.run(shouldStop: { stop.requested })
+        log("stopped; unfinished trials are back in the queue")
+    }
+}
+
+/// Sends one control request to a daemon and waits for its reply.
+func controlRequest(_ endpoint: String, _ envelope: Envelope, timeout: Double = 5) throws -> ReplyMessage {
+    let context = try ZMQContext()
+    let socket = try ZMQSocket(context, .dealer)
+    try socket.connect(endpoint)
+    try socket.send(envelope.frames)
+    guard let frames = try socket.receive(timeoutMilliseconds: Int32(timeout * 1000)) else {
+        FileHandle.standardError.write(Data("tuna: no daemon answered at \(endpoint) within \(Int(timeout)) s\n".utf8))
+        throw ExitCode(1)
+    }
+    let reply = try Envelope(frames: frames)
+    guard reply.type == .reply else { throw ValidationError("unexpected answer '\(reply.type.rawValue)' from \(endpoint)") }
+    return try reply.decode(ReplyMessage.self)
+}
+
+func printReply(_ reply: ReplyMessage) throws {
+    print(reply.message)
+    for study in reply.studies {
+        print("  \(study.name): \(study.finished)/\(study.budget) done, \(study.running) running, best \(study.metric) \(study.best.map { String(format: "%.6g", $0) } ?? "-")\(study.stopped ? " (stopped)" : "")")
+    }
+    if !reply.ok { throw ExitCode(1) }
+}
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send a study to a running daemon.")
+    @Argument(help: "The study file.") var study: String
+    @Option(help: "The daemon's endpoint.") var to = "tcp://127.0.0.1:5555"
+    @Option(help: "Override the trial budget.") var trials: Int?
+
+    func run() throws {
+        let parsed = try loadStudy(study)
+        let path = parsed.file.hasPrefix("/") ? parsed.file : FileManager.default.currentDirectoryPath + "/" + parsed.file
+        try printReply(try controlRequest(to, try Envelope(.submit, SubmitMessage(studyText: parsed.text, studyFile: path, trials: trials))))
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a running daemon's studies and workers.")
+    @Option(help: "The daemon's endpoint.") var to = "tcp://127.0.0.1:5555"
+
+    func run() throws { try printReply(try controlRequest(to, Envelope(type: .status))) }
+}
+
+struct Stop: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop handing out trials of a study (running ones finish).")
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "The daemon's endpoint.") var to = "tcp://127.0.0.1:5555"
+
+    func run() throws { try printReply(try controlRequest(to, try Envelope(.stopStudy, StopStudyMessage(study: study)))) }
+}
