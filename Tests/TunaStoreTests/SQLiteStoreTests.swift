@@ -24,7 +24,7 @@ struct SQLiteStoreTests {
             #expect(throws: StoreError.readOnly(path: path)) { try reader.createTrial(study: study.id, params: [:]) }
             #expect(throws: StoreError.readOnly(path: path)) { try reader.setStudyState(.stopped, study: study.id) }
             do {
-                try reader.createStudy(sampleStudy("sneaky"))
+                _ = try reader.createStudy(sampleStudy("sneaky"))
                 Issue.record("a read-only opening wrote")
             } catch {
                 #expect("\(error)".contains(path))

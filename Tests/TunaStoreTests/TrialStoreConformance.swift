@@ -206,7 +206,7 @@ struct TrialStoreConformance {
             let study = try store.createStudy(sampleStudy())
             let params: [String: JSONValue] = [
                 "lr": 1.0e-4, "units": 256, "activation": "tanh", "bias": true, "note": "quote \" and \\ and\nnewline é ✓",
-                "none": nil, "tiny": 5e-324, "big": 1.0e300, "neg": -0.0, "third": .number(1.0 / 3),
+                "none": nil, "tiny": .number(Double.leastNonzeroMagnitude), "big": 1.0e300, "neg": -0.0, "third": .number(1.0 / 3),
             ]
             let trial = try store.createTrial(study: study.id, params: params)
             #expect(try store.trial(id: trial.id)?.params == params)
@@ -246,7 +246,7 @@ struct TrialStoreConformance {
                     numbers.append(trial.number)
                     #expect(try store.trial(id: trial.id)?.state == (index % 2 == 0 ? .complete : .running))
                 }
-                try store.batch { try store.requeueRunningTrials(study: study.id) }  // nested: joins
+                _ = try store.batch { try store.requeueRunningTrials(study: study.id) }  // nested: joins
                 return numbers
             }
             #expect(numbers == Array(0..<10))
