@@ -130,11 +130,12 @@ public final class Scheduler {
         }
     }
 
-    /// Tells every worker to stop and requeues unfinished trials.
+    /// Requeues unfinished trials and, with `exitWhenDone` (the embedded `tuna run`), tells the
+    /// workers to stop; a daemon's workers stay and reconnect to its next start.
     func stop(reason: String) throws {
         for (identity, worker) in workers {
             if let trial = worker.trialID { _ = try? store.requeueTrial(trial) }
-            send(identity, try Envelope(.shutdown, ShutdownMessage(reason: reason)))
+            if options.exitWhenDone { send(identity, try Envelope(.shutdown, ShutdownMessage(reason: reason))) }
         }
         workers.removeAll()
         for study in studies where study.isDone {
@@ -183,8 +184,14 @@ public final class Scheduler {
             break
         }
         guard var worker = workers[identity] else {
-            // Not known (we restarted, or it was declared dead): make it say hello again.
-            send(identity, Envelope(type: .heartbeat))
+            // Not known: this scheduler restarted, or declared the worker dead. Welcome it
+            // afresh; the worker drops whatever trial it held (that trial was requeued) and
+            // asks for work.
+            let name = String(decoding: identity, as: UTF8.self)
+            workers[identity] = WorkerState(name: name, lastSeen: Date())
+            options.log("worker \(name) came back")
+            send(identity, try Envelope(.welcome, WelcomeMessage(
+                heartbeatMilliseconds: Int(options.heartbeat * 1000), liveness: options.liveness)))
             return
         }
         worker.lastSeen = Date()

@@ -12,17 +12,22 @@ public final class Worker {
         /// Seconds without hearing from any scheduler before the worker gives up and exits.
         public var giveUpAfter: Double
         public var log: @Sendable (String) -> Void
+        /// Checked between messages: true ends the loop (SIGTERM); the scheduler requeues the
+        /// trial when the worker falls silent.
+        public var shouldStop: @Sendable () -> Bool
 
-        public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in },
+                    shouldStop: @escaping @Sendable () -> Bool = { false }) {
             self.endpoint = endpoint
             self.name = name
             self.giveUpAfter = giveUpAfter
             self.log = log
+            self.shouldStop = shouldStop
         }
     }
 
     /// Why the loop ended without an error.
-    public enum Ending: Equatable, Sendable { case shutdown(String) }
+    public enum Ending: Equatable, Sendable { case shutdown(String), stopped }
 
     public struct WorkerError: Error, CustomStringConvertible {
         public var description: String
@@ -65,6 +70,10 @@ public final class Worker {
         try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid())))
 
         while true {
+            if options.shouldStop() {
+                job?.abandon()
+                return .stopped
+            }
             let ready = try poll([socket], fds: [wakeup.read], timeoutMilliseconds: Int32(max(1, min(heartbeat, 0.25) * 1000)))
             if ready.count > 1 && ready[1] {
                 var sink = [UInt8](repeating: 0, count: 256)

@@ -43,19 +43,21 @@ struct WorkerCommand: ParsableCommand {
                 try process.run()
                 return process
             }
-            var failed = false
-            for child in children {
-                child.waitUntilExit()
-                if child.terminationStatus != 0 { failed = true }
+            // SIGINT/SIGTERM to this process reach the children too.
+            let stop = StopSignal()
+            while children.contains(where: \.isRunning) {
+                if stop.requested { children.filter(\.isRunning).forEach { $0.terminate() } }
+                usleep(50_000)
             }
-            if failed { throw ExitCode(1) }
+            if children.contains(where: { $0.terminationStatus != 0 && $0.terminationReason == .exit }) { throw ExitCode(1) }
             return
         }
         setenv("OPENBLAS_NUM_THREADS", "1", 0)
+        let stop = StopSignal()
         let logging = verbose
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in
             if logging { FileHandle.standardError.write(Data("worker: \(message)\n".utf8)) }
-        }))
+        }, shouldStop: { stop.requested }))
         do {
             _ = try worker.run()
         } catch {
