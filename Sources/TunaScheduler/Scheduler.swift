@@ -118,15 +118,20 @@ public final class Scheduler {
                 return
             }
             if let frames = try socket.receive(timeoutMilliseconds: 20) {
-                try handle(frames)
-                // Drain what else is waiting before housekeeping, so bursts are served quickly.
-                var drained = 0
-                while drained < 1000, let more = try socket.receive(timeoutMilliseconds: 0) {
-                    try handle(more)
-                    drained += 1
+                // Everything that arrived together is written in one transaction: a SQLite
+                // commit costs about as much as all the rest of a trial's bookkeeping. Replies
+                // go out inside it, which is safe: a worker acts on a trial only after it is
+                // assigned, and a crash before the commit requeues nothing that ran.
+                try store.batch {
+                    try handle(frames)
+                    var drained = 0
+                    while drained < 256, let more = try socket.receive(timeoutMilliseconds: 0) {
+                        try handle(more)
+                        drained += 1
+                    }
                 }
             }
-            try housekeeping()
+            try store.batch { try housekeeping() }
         }
     }
 

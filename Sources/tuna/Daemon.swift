@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TunaScheduler
 import TunaSpec
+import TunaStore
 import TunaWire
 
 /// `tuna daemon`: a long-running scheduler that workers attach to and studies are submitted to.
@@ -19,6 +20,7 @@ struct Daemon: ParsableCommand {
     var heartbeat = 1.0
 
     func run() throws {
+        _ = SQLiteTrialStore.keepFreedHeap()
         let store = try openStore(db)
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(message)\n".utf8))

@@ -40,6 +40,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let parsed = try loadStudy(study)
+        _ = SQLiteTrialStore.keepFreedHeap()
         let store = try openStore(db)
         let progress = ProgressLine(enabled: !quiet)
         let scheduler = try Scheduler(store: store, options: .init(
