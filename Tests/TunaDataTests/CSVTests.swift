@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TunaTensor
 @testable import TunaData
 
 @Suite struct CSVTests {
@@ -132,5 +133,38 @@ import Testing
         let path = ProcessInfo.processInfo.environment["TUNA_CSV_BENCH"] ?? ""
         if !FileManager.default.fileExists(atPath: path) { try CSVBenchmark.writeSyntheticCSV(path: path) }
         print(try CSVBenchmark.run(path: path))
+    }
+}
+
+@Suite struct CSVRobustnessTests {
+    /// Thousands of damaged variants of a real file (bytes dropped, duplicated, replaced by
+    /// quotes, commas and newlines): each either parses or throws a DataError, never traps.
+    @Test func damagedFilesNeverCrash() throws {
+        let file = Array(try Data(contentsOf: URL(fileURLWithPath: Fixture.dataset("penguins.csv"))).prefix(3000))
+        let original = Array(file[...(file.lastIndex(of: 10) ?? 0)])  // whole rows only
+        var rng = SeededGenerator(seed: 42)
+        let specials: [UInt8] = Array("\",\n\r?NA-.e0".utf8) + [0, 0xFF]
+        var parsed = 0
+        var rejected = 0
+        for _ in 0..<2000 {
+            var bytes = original
+            for _ in 0..<(1 + rng.nextInt(below: 6)) {
+                let i = rng.nextInt(below: bytes.count)
+                switch rng.nextInt(below: 3) {
+                case 0: bytes.remove(at: i)
+                case 1: bytes.insert(specials[rng.nextInt(below: specials.count)], at: i)
+                default: bytes[i] = specials[rng.nextInt(below: specials.count)]
+                }
+            }
+            do {
+                let table = try CSV.parse(bytes, source: "fuzz.csv")
+                #expect(table.columns.allSatisfy { $0.count == table.rowCount })
+                parsed += 1
+            } catch let error as DataError {
+                #expect(error.file == "fuzz.csv")
+                rejected += 1
+            }
+        }
+        #expect(parsed > 0 && rejected > 0)
     }
 }

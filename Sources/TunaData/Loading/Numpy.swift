@@ -90,7 +90,7 @@ public enum Numpy {
         for entry in archive where entry.type == .file {
             let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(Int(clamping: entry.uncompressedSize))
+            bytes.reserveCapacity(min(Int(clamping: entry.uncompressedSize), 1 << 26))  // the header may lie
             do {
                 _ = try archive.extract(entry) { chunk in bytes.append(contentsOf: chunk) }
             } catch {
