@@ -47,7 +47,7 @@ let package = Package(
                 "TunaSearch", "TunaNN", "TunaData", "Yams",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "TunaWorker", dependencies: ["TunaSpec", "TunaWire"]),
+        .target(name: "TunaWorker", dependencies: ["TunaSpec", "TunaWire", "TunaNN", "TunaData"]),
         .target(name: "TunaScheduler", dependencies: ["TunaSpec", "TunaStore", "TunaWire"]),
         .executableTarget(
             name: "tuna",

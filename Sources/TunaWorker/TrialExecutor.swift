@@ -1,15 +1,18 @@
 import Foundation
+import TunaData
 import TunaSearch
 import TunaSpec
 
 /// Runs one assigned trial to its result, whatever the objective. Called on the worker's trial
 /// thread; `report` sends intermediate values and returns true when the scheduler asked to prune.
 public struct TrialExecutor: Sendable {
+    private let datasets = DatasetCache()
+
     public init() {}
 
     public func run(
         _ assignment: AssignMessage, study: Study,
-        report: @Sendable (_ step: Int, _ value: Double) -> Bool
+        report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool
     ) throws -> ResultMessage {
         let start = Date()
         switch study.objective {
@@ -24,7 +27,16 @@ public struct TrialExecutor: Sendable {
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)
         case .network:
-            throw CommandFailure(description: "network objectives need the data pipeline, which this build does not have yet")
+            guard let data = study.data, let template = study.model else {
+                throw CommandFailure(description: "study \(study.name) has no data or model")
+            }
+            let plan = try template.resolve(assignment.params)
+            let trial = NetworkTrial(study: study, data: data, plan: plan, seed: study.search.seed &+ UInt64(assignment.number))
+            let outcome = try trial.run(dataset: try datasets.dataset(for: data), report: report)
+            return ResultMessage(
+                trialID: assignment.trialID, value: outcome.value, std: outcome.std, foldValues: outcome.folds,
+                foldSeconds: outcome.seconds, metrics: outcome.metrics, seconds: Date().timeIntervalSince(start),
+                pruned: outcome.pruned)
         }
     }
 }

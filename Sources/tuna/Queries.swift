@@ -46,7 +46,7 @@ enum Leaderboard {
                 cells.append(trial.value.map { String($0) } ?? "")
                 cells.append(trial.std.map { String($0) } ?? "")
                 cells.append(trial.duration.map { String(format: "%.3f", $0) } ?? "")
-                for name in names { cells.append(trial.params[name]?.description ?? "") }
+                for name in names { cells.append(trial.params[name].map(describe) ?? "") }
                 Swift.print(cells.map(csvField).joined(separator: ","))
             }
         case .table:
@@ -89,8 +89,12 @@ enum Leaderboard {
     }
 
     static func describe(_ value: JSONValue) -> String {
-        if case .number(let d) = value { return d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(format: "%.4g", d) }
-        return value.description
+        switch value {
+        case .number(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(format: "%.4g", d)
+        case .string(let s): return s
+        case .bool(let b): return String(b)
+        case .null: return "-"
+        }
     }
 
     static func csvField(_ text: String) -> String {

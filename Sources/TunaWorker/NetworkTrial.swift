@@ -1,0 +1,110 @@
+import Foundation
+import TunaData
+import TunaNN
+import TunaSearch
+import TunaSpec
+import TunaTensor
+
+/// Trains one trial's network with k-fold cross-validation: the preprocessing is fitted inside
+/// every fold, each epoch's validation score is reported (step = fold × epochs + epoch, so
+/// trials are compared at the same fold and epoch), and training stops when the scheduler
+/// prunes the trial.
+struct NetworkTrial {
+    let study: Study
+    let data: DataSpec
+    let plan: TrainingPlan
+    let seed: UInt64
+
+    /// The score key in a model's logs for the study's metric (`loss`, `accuracy`, `mae`, ...).
+    var metric: String { study.search.metric }
+
+    func run(
+        dataset: Dataset, report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool
+    ) throws -> (value: Double, std: Double?, folds: [Double], seconds: [Double], metrics: [String: Double], pruned: Bool) {
+        let pipeline = try study.preprocess.map { try $0.decode(Pipeline.self, what: "preprocess") } ?? Pipeline()
+        let validation = CrossValidation(
+            pipeline: pipeline, settings: CVSettings(folds: study.search.folds, shuffle: true, seed: study.search.seed))
+        var metrics = plan.metrics
+        if metric != "loss" && !metrics.contains(metric) { metrics.append(metric) }
+        var pruned = false
+        var lastReported: Double?
+        let result = try validation.run(dataset, progress: { _, _ in pruned ? .stop : .proceed }) { fold in
+            let model = try Sequential(
+                inputShape: Array(fold.trainFeatures.shape.dropFirst()), layers: plan.layers, seed: seed &+ UInt64(fold.fold))
+            try model.compile(optimizer: plan.optimizer, loss: plan.loss, metrics: metrics)
+            let trainTargets = try targets(fold.trainTargets, classes: dataset.targets.classNames?.count)
+            let validationTargets = try targets(fold.validationTargets, classes: dataset.targets.classNames?.count)
+            var callbacks: [any Callback] = [EpochReporter(metric: "val_" + metric, offset: fold.fold * plan.epochs) { step, value in
+                lastReported = value
+                if report(step, value) { pruned = true }
+                return pruned
+            }]
+            if let early = plan.earlyStopping { callbacks.append(early.makeCallback()) }
+            let history = try model.fit(
+                fold.trainFeatures, trainTargets, epochs: plan.epochs, batchSize: plan.batchSize,
+                validationData: (fold.validationFeatures, validationTargets), callbacks: callbacks)
+            if let reason = history.stopReason, reason.contains("loss became") {
+                throw CommandFailure(description: "fold \(fold.fold + 1): \(reason)")
+            }
+            let logs = try model.evaluate(fold.validationFeatures, validationTargets, batchSize: 256)
+            var scores: [String: Double] = [:]
+            for name in logs.names { scores[name] = logs[name] }
+            return FoldResult(metrics: scores, epochs: history.epochCount)
+        }
+        let key = metric
+        let folds = result.folds.compactMap { $0.metrics[key] }
+        guard let value = result.mean[key] ?? (pruned ? lastReported : nil) else {
+            throw CommandFailure(description: "no '\(key)' among the fold scores (\(result.folds.first?.metrics.keys.sorted().joined(separator: ", ") ?? "none"))")
+        }
+        return (value, result.standardDeviation[key], folds, result.folds.map(\.seconds), result.mean, pruned)
+    }
+
+    /// Targets shaped for the loss: class indices, one-hot rows, or a column of values.
+    func targets(_ targets: Targets, classes: Int?) throws -> Tensor {
+        switch (targets, plan.loss) {
+        case (.classes(let labels, _), .categoricalCrossentropy):
+            let width = classes ?? ((labels.max() ?? 0) + 1)
+            var oneHot = Tensor(zeros: [labels.count, width])
+            for (row, label) in labels.enumerated() where label < width { oneHot[row, label] = 1 }
+            return oneHot
+        case (.classes(let labels, _), .binaryCrossentropy), (.classes(let labels, _), .hinge), (.classes(let labels, _), .squaredHinge):
+            return Tensor(labels.map(Float.init), shape: [labels.count, 1])
+        default:
+            return targets.tensor()
+        }
+    }
+}
+
+/// Reports each epoch's validation score and stops the fit when told to.
+final class EpochReporter: Callback {
+    let metric: String
+    let offset: Int
+    let report: (Int, Double) -> Bool
+
+    init(metric: String, offset: Int, report: @escaping (Int, Double) -> Bool) {
+        self.metric = metric
+        self.offset = offset
+        self.report = report
+    }
+
+    func onEpochEnd(_ epoch: Int, logs: Logs, _ context: TrainingContext) {
+        guard let value = logs[metric] else { return }
+        if report(offset + epoch, value) { context.stop("pruned by the scheduler at epoch \(epoch + 1)") }
+    }
+}
+
+/// Loaded data sets by path, so a worker reads each file once.
+final class DatasetCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var datasets: [String: Dataset] = [:]
+
+    func dataset(for spec: DataSpec) throws -> Dataset {
+        let key = "\(spec.path)|\(spec.target)|\(spec.task.rawValue)"
+        if let cached = lock.withLock({ datasets[key] }) { return cached }
+        let dataset = try Dataset.load(
+            path: spec.path, target: spec.target, task: spec.task == .classification ? .classification : .regression,
+            features: spec.features, featuresKey: spec.featuresKey, inputShape: spec.inputShape)
+        lock.withLock { datasets[key] = dataset }
+        return dataset
+    }
+}
