@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TunaStore
+
+/// A network study end to end: iris through the preprocessing pipeline and 3-fold
+/// cross-validation in worker processes, every fold's score stored.
+@Suite(.serialized) struct NetworkStudyTests {
+    static let irisPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../datasets/iris.csv").standardized.path
+
+    @Test func irisTrialsStoreTheirFoldsAndReachGoodAccuracy() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("iris.yaml", """
+            name: e2e-iris
+            data: {path: \(Self.irisPath), target: target}
+            preprocess: [{scale: standard}]
+            model:
+              layers:
+                - {dense: {units: "$units", activation: relu}}
+                - {dense: {units: 3, activation: softmax}}
+              loss: sparse_categorical_crossentropy
+              optimizer: {name: adam, learning_rate: "$lr"}
+              epochs: 30
+              batch_size: 16
+            search:
+              algorithm: random
+              metric: accuracy
+              folds: 3
+              trials: 4
+              parameters:
+                lr: {float: [0.005, 0.05], log: true}
+                units: {int: [8, 32]}
+            """)
+        let (status, output, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "2"], in: workspace.url, timeout: 120)
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("maximize accuracy"))
+        let store = try SQLiteTrialStore(readOnlyPath: workspace.db)
+        let record = try #require(try store.study(named: "e2e-iris"))
+        let trials = try store.trials(study: record.id, states: [.complete])
+        #expect(trials.count == 4)
+        for trial in trials {
+            let folds = try store.foldValues(trial: trial.id).compactMap(\.value)
+            #expect(folds.count == 3)
+            let mean = folds.reduce(0, +) / Double(max(folds.count, 1))
+            #expect(abs((trial.value ?? .nan) - mean) < 1e-9, "the trial's value is the mean of its folds")
+            #expect(try store.intermediateValues(trial: trial.id).count >= 3, "epochs were reported")
+        }
+        let best = try #require(try store.bestTrial(study: record.id)?.value)
+        #expect(best >= 0.9, "cross-validated iris accuracy \(best)")
+    }
+}
