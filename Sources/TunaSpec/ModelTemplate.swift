@@ -45,8 +45,9 @@ public struct EarlyStoppingSpec: Sendable, Hashable, Codable {
 /// The `model:` section with `$parameter` placeholders, resolved per trial.
 ///
 /// A placeholder is a whole scalar `"$name"`. A layer may carry `repeat: "$layers"` to appear
-/// that many times; inside a repeated layer `{i}` counts the copies from 1, so
-/// `units: "$units_{i}"` gives each copy its own (conditional) parameter.
+/// that many times, and `{block: [...], repeat: "$layers"}` repeats a group of layers; inside a
+/// repeated layer `{i}` counts the copies from 1, so `units: "$units_{i}"` gives each copy its
+/// own (conditional) parameter.
 public struct ModelTemplate: Sendable, Hashable {
     public var node: SpecNode
     /// Every declared parameter: a setting whose placeholder names one that is inactive in a
@@ -149,6 +150,10 @@ public struct ModelTemplate: Sendable, Hashable {
         }
         let rest = SpecNode.mapping(entries.filter { $0.key != "repeat" }, location)
         guard count > 0 else { return [] }
+        // `{block: [layer, layer, ...], repeat: n}` repeats a group of layers, in order.
+        if case .sequence(let group, _)? = rest["block"], entries.count == 2 {
+            return try (1...count).flatMap { index in try group.map { try substitute($0, params: params, index: index) } }
+        }
         return try (1...count).map { index in try substitute(rest, params: params, index: index) }
     }
 
