@@ -3,6 +3,7 @@ import Foundation
 import TunaScheduler
 import TunaSpec
 import TunaStore
+import TunaTensor
 import TunaWire
 
 /// `tuna daemon`: a long-running scheduler that workers attach to and studies are submitted to.
@@ -21,6 +22,7 @@ struct Daemon: ParsableCommand {
 
     func run() throws {
         _ = SQLiteTrialStore.keepFreedHeap()
+        BLAS.setThreads(1)
         let store = try openStore(db)
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(message)\n".utf8))

@@ -3,6 +3,7 @@ import Foundation
 import TunaScheduler
 import TunaSpec
 import TunaStore
+import TunaTensor
 
 /// `tuna run STUDY.yaml`: the scheduler and N local worker processes in one command, with a
 /// live progress line and the leaderboard at the end. Run again on the same database, it
@@ -41,6 +42,9 @@ struct Run: ParsableCommand {
     func run() throws {
         let parsed = try loadStudy(study)
         _ = SQLiteTrialStore.keepFreedHeap()
+        // The scheduler's Gaussian process works on small matrices: one BLAS thread is fastest
+        // and leaves the cores to the workers.
+        BLAS.setThreads(1)
         let store = try openStore(db)
         let progress = ProgressLine(enabled: !quiet)
         let scheduler = try Scheduler(store: store, options: .init(

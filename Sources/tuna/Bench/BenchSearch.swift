@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TunaSearch
+import TunaTensor
 
 /// `tuna bench search`: sample efficiency (regret after 25/50/100 evaluations over seeds) of
 /// every sampler on the benchmark functions, and the time one suggestion takes.
@@ -36,6 +37,8 @@ struct BenchSearch: ParsableCommand {
     ]
 
     func run() throws {
+        // The GP's small matrices are fastest on one thread (as in the scheduler).
+        BLAS.setThreads(1)
         let kinds = try samplers.split(separator: ",").map { name -> SamplerKind in
             guard let kind = SamplerKind(rawValue: String(name)) else {
                 throw ValidationError("unknown sampler '\(name)'; known: \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))")
