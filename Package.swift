@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "tuna",
             dependencies: [
-                "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaStore", "TunaScheduler", "TunaWorker",
+                "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaStore", "TunaScheduler", "TunaWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
