@@ -37,7 +37,7 @@ public enum CSV {
     public static func load(path: String, options: CSVOptions = CSVOptions()) throws -> Table {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw DataError("cannot read the file (\(error.localizedDescription))", file: path)
         }
@@ -230,7 +230,7 @@ struct CSVReader {
         var isText = names.map { options.columnTypes[$0] == .categorical }
         var texts = [[String?]](repeating: [], count: width)
         var firstText = [(line: Int, text: String)?](repeating: nil, count: width)
-        var flat: [Double] = []
+        var flat = ValueBuffer()
         var rowStarts: [Int] = []
         var rowLines: [Int] = []
         var rows = 0
@@ -290,7 +290,7 @@ struct CSVReader {
             if rows == 1 {
                 // Size the value buffer once from the first row's length, not by repeated doubling.
                 let estimate = (n - pos) / max(pos - rowStart, 1) + 16
-                flat.reserveCapacity((estimate + estimate / 8) * width)
+                flat.reserve((estimate + estimate / 8) * width)
             }
         }
         guard rows > 0 else { throw error("the file has a header but no data rows", line: line) }
@@ -299,20 +299,30 @@ struct CSVReader {
 
     func assemble(
         names: [String], isText: [Bool], texts: [[String?]], firstText: [(line: Int, text: String)?],
-        flat: [Double], rows: Int
+        flat: borrowing ValueBuffer, rows: Int
     ) throws -> Table {
         let width = names.count
+        // Split the row-major buffer in one sequential pass (one write stream per column):
+        // striding through it once per column was 14% of loading time.
+        let numericColumns = (0..<width).filter { !isText[$0] }
+        var numeric = [[Double]](repeating: [], count: width)
+        let buffers = numericColumns.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(rows, 1)) }
+        defer { for buffer in buffers { buffer.deallocate() } }
+        do {
+            let base = flat.base
+            for r in 0..<rows {
+                let row = base + r * width
+                for (j, c) in numericColumns.enumerated() { buffers[j][r] = row[c] }
+            }
+        }
+        for (j, c) in numericColumns.enumerated() {
+            numeric[c] = Array(UnsafeBufferPointer(start: buffers[j], count: rows))
+        }
         var columns: [Column] = []
         columns.reserveCapacity(width)
         for c in 0..<width {
             if !isText[c] {
-                let values = [Double](unsafeUninitializedCapacity: rows) { buffer, initialized in
-                    flat.withUnsafeBufferPointer { f in
-                        for r in 0..<rows { buffer[r] = f[r * width + c] }
-                    }
-                    initialized = rows
-                }
-                columns.append(.numeric(values))
+                columns.append(.numeric(numeric[c]))
                 continue
             }
             if options.columnTypes[names[c]] == nil, let first = firstText[c] {
@@ -333,5 +343,37 @@ struct CSVReader {
             columns.removeFirst()
         }
         return try Table(names: finalNames, columns: columns, source: source)
+    }
+}
+
+/// The row-major value buffer of `CSVReader`: an append-only Double buffer without Array's
+/// per-append uniqueness and capacity bookkeeping (the loader's hot loop appends once per cell).
+struct ValueBuffer: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<Double>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init() {
+        capacity = 1024
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for at least `minimum` values in total.
+    mutating func reserve(_ minimum: Int) {
+        guard minimum > capacity else { return }
+        let bigger = UnsafeMutablePointer<Double>.allocate(capacity: minimum)
+        bigger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = minimum
+    }
+
+    @inline(__always)
+    mutating func append(_ value: Double) {
+        if count == capacity { reserve(capacity * 2) }
+        base[count] = value
+        count += 1
     }
 }

@@ -13,11 +13,36 @@ import Darwin
 /// so results always equal what a correctly rounding parser (Python's, pandas' "round_trip")
 /// gives.
 enum NumberParser {
-    /// Exact powers of ten representable in a Double.
-    static let powersOfTen: [Double] = (0...22).map { k in
-        var value = 1.0
-        for _ in 0..<k { value *= 10 }
-        return value
+    /// The exact power of ten 10^k for k in 0...22 (all representable in a Double). A switch
+    /// rather than a static array: it compiles to a constant table with no lazy-initialisation
+    /// check, which showed up at 3% of CSV loading time.
+    @inline(__always)
+    static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     /// Parses a number starting at `start`, stopping at the first byte that cannot continue it.
@@ -89,7 +114,7 @@ enum NumberParser {
         }
         if !truncated && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
             var value = Double(mantissa)
-            value = exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
+            value = exponent < 0 ? value / powerOfTen(-exponent) : value * powerOfTen(exponent)
             return (negative ? -value : value, i)
         }
         return (slowPath(p, from: start, to: i), i)
