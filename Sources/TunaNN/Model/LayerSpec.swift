@@ -8,8 +8,45 @@ public enum LayerSpec: Hashable, Sendable {
     case activation(Activation)
     case flatten
     case batchNormalization(BatchNormalization.Config)
+    case conv1d(Conv1D.Config)
+    case conv2d(Conv2D.Config)
+    case maxPooling1d(Pooling1DConfig)
+    case maxPooling2d(Pooling2DConfig)
+    case averagePooling1d(Pooling1DConfig)
+    case averagePooling2d(Pooling2DConfig)
+    case globalMaxPooling1d(GlobalPoolingConfig)
+    case globalMaxPooling2d(GlobalPoolingConfig)
+    case globalAveragePooling1d(GlobalPoolingConfig)
+    case globalAveragePooling2d(GlobalPoolingConfig)
 
-    public static let knownNames = ["dense", "dropout", "activation", "flatten", "batch_normalization"]
+    public static let knownNames = [
+        "dense", "dropout", "activation", "flatten", "batch_normalization", "conv1d", "conv2d",
+        "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
+        "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
+    ]
+
+    /// Layers that may be named without settings, as a bare string (`"global_average_pooling2d"`).
+    static let bareNames = [
+        "flatten", "batch_normalization", "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
+        "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
+    ]
+
+    /// The layer with default settings for a bare name, if it has one.
+    static func bare(_ name: String) -> LayerSpec? {
+        switch name {
+        case "flatten": .flatten
+        case "batch_normalization", "batchnorm": .batchNormalization(.init())
+        case "max_pooling1d": .maxPooling1d(.init())
+        case "max_pooling2d": .maxPooling2d(.init())
+        case "average_pooling1d": .averagePooling1d(.init())
+        case "average_pooling2d": .averagePooling2d(.init())
+        case "global_max_pooling1d": .globalMaxPooling1d(.init())
+        case "global_max_pooling2d": .globalMaxPooling2d(.init())
+        case "global_average_pooling1d": .globalAveragePooling1d(.init())
+        case "global_average_pooling2d": .globalAveragePooling2d(.init())
+        default: nil
+        }
+    }
 
     /// A new, unbuilt layer for this description.
     public func makeLayer() -> any Layer {
@@ -19,6 +56,16 @@ public enum LayerSpec: Hashable, Sendable {
         case .activation(let activation): ActivationLayer(activation)
         case .flatten: Flatten()
         case .batchNormalization(let config): BatchNormalization(config)
+        case .conv1d(let config): Conv1D(config)
+        case .conv2d(let config): Conv2D(config)
+        case .maxPooling1d(let config): MaxPooling1D(config)
+        case .maxPooling2d(let config): MaxPooling2D(config)
+        case .averagePooling1d(let config): AveragePooling1D(config)
+        case .averagePooling2d(let config): AveragePooling2D(config)
+        case .globalMaxPooling1d(let config): GlobalMaxPooling1D(config)
+        case .globalMaxPooling2d(let config): GlobalMaxPooling2D(config)
+        case .globalAveragePooling1d(let config): GlobalAveragePooling1D(config)
+        case .globalAveragePooling2d(let config): GlobalAveragePooling2D(config)
         }
     }
 
@@ -30,6 +77,16 @@ public enum LayerSpec: Hashable, Sendable {
         case .activation: "activation"
         case .flatten: "flatten"
         case .batchNormalization: "batch_normalization"
+        case .conv1d: "conv1d"
+        case .conv2d: "conv2d"
+        case .maxPooling1d: "max_pooling1d"
+        case .maxPooling2d: "max_pooling2d"
+        case .averagePooling1d: "average_pooling1d"
+        case .averagePooling2d: "average_pooling2d"
+        case .globalMaxPooling1d: "global_max_pooling1d"
+        case .globalMaxPooling2d: "global_max_pooling2d"
+        case .globalAveragePooling1d: "global_average_pooling1d"
+        case .globalAveragePooling2d: "global_average_pooling2d"
         }
     }
 }
@@ -37,14 +94,12 @@ public enum LayerSpec: Hashable, Sendable {
 extension LayerSpec: Codable {
     public init(from decoder: Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
-            switch name {
-            case "flatten": self = .flatten
-            case "batch_normalization", "batchnorm": self = .batchNormalization(.init())
-            default:
+            guard let spec = Self.bare(name) else {
                 throw DecodingError.dataCorrupted(.init(
                     codingPath: decoder.codingPath,
-                    debugDescription: NNError.unknownName(kind: "layer without settings", name: name, known: ["flatten", "batch_normalization"]).description))
+                    debugDescription: NNError.unknownName(kind: "layer without settings", name: name, known: Self.bareNames).description))
             }
+            self = spec
             return
         }
         let container = try decoder.container(keyedBy: DynamicKey.self)
@@ -72,6 +127,24 @@ extension LayerSpec: Codable {
             } else {
                 self = .batchNormalization(try container.decode(BatchNormalization.Config.self, forKey: key))
             }
+        case "conv1d":
+            self = .conv1d(try container.decode(Conv1D.Config.self, forKey: key))
+        case "conv2d":
+            self = .conv2d(try container.decode(Conv2D.Config.self, forKey: key))
+        case "max_pooling1d", "average_pooling1d":
+            let config = try container.decodeNil(forKey: key) ? Pooling1DConfig() : try container.decode(Pooling1DConfig.self, forKey: key)
+            self = key.stringValue == "max_pooling1d" ? .maxPooling1d(config) : .averagePooling1d(config)
+        case "max_pooling2d", "average_pooling2d":
+            let config = try container.decodeNil(forKey: key) ? Pooling2DConfig() : try container.decode(Pooling2DConfig.self, forKey: key)
+            self = key.stringValue == "max_pooling2d" ? .maxPooling2d(config) : .averagePooling2d(config)
+        case "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d":
+            let config = try container.decodeNil(forKey: key) ? GlobalPoolingConfig() : try container.decode(GlobalPoolingConfig.self, forKey: key)
+            switch key.stringValue {
+            case "global_max_pooling1d": self = .globalMaxPooling1d(config)
+            case "global_max_pooling2d": self = .globalMaxPooling2d(config)
+            case "global_average_pooling1d": self = .globalAveragePooling1d(config)
+            default: self = .globalAveragePooling2d(config)
+            }
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,
@@ -88,6 +161,13 @@ extension LayerSpec: Codable {
         case .activation(let activation): try container.encode(activation, forKey: key)
         case .flatten: try container.encode([String: String](), forKey: key)
         case .batchNormalization(let config): try container.encode(config, forKey: key)
+        case .conv1d(let config): try container.encode(config, forKey: key)
+        case .conv2d(let config): try container.encode(config, forKey: key)
+        case .maxPooling1d(let config), .averagePooling1d(let config): try container.encode(config, forKey: key)
+        case .maxPooling2d(let config), .averagePooling2d(let config): try container.encode(config, forKey: key)
+        case .globalMaxPooling1d(let config), .globalMaxPooling2d(let config),
+             .globalAveragePooling1d(let config), .globalAveragePooling2d(let config):
+            try container.encode(config, forKey: key)
         }
     }
 }
@@ -182,6 +262,189 @@ extension BatchNormalization.Config: Codable {
         try c.encode(epsilon, forKey: .epsilon)
         try c.encode(center, forKey: .center)
         try c.encode(scale, forKey: .scale)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+/// Decodes a window setting that Keras accepts as one number or a `[height, width]` pair.
+private func decodePair<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> [Int]? {
+    guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+    if let value = try? c.decode(Int.self, forKey: key) { return [value, value] }
+    guard let pair = try? c.decode([Int].self, forKey: key), pair.count == 2 else {
+        throw DecodingError.dataCorruptedError(
+            forKey: key, in: c, debugDescription: "\(key.stringValue) is one whole number or a [height, width] pair")
+    }
+    return pair
+}
+
+extension Conv2D.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case filters, strides, padding, activation, name
+        case kernelSize = "kernel_size"
+        case dilationRate = "dilation_rate"
+        case useBias = "use_bias"
+        case kernelInitializer = "kernel_initializer"
+        case biasInitializer = "bias_initializer"
+        case kernelRegularizer = "kernel_regularizer"
+        case biasRegularizer = "bias_regularizer"
+        case kernelConstraint = "kernel_constraint"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "conv2d")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let kernelSize = try decodePair(c, .kernelSize) else {
+            throw DecodingError.keyNotFound(CodingKeys.kernelSize, .init(
+                codingPath: c.codingPath, debugDescription: "conv2d needs kernel_size (a number or [height, width])"))
+        }
+        self.init(
+            filters: try c.decode(Int.self, forKey: .filters),
+            kernelSize: kernelSize,
+            strides: try decodePair(c, .strides) ?? [1, 1],
+            padding: try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid,
+            dilationRate: try decodePair(c, .dilationRate) ?? [1, 1],
+            activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear,
+            useBias: try c.decodeIfPresent(Bool.self, forKey: .useBias) ?? true,
+            kernelInitializer: try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform,
+            biasInitializer: try c.decodeIfPresent(Initializer.self, forKey: .biasInitializer) ?? .zeros,
+            kernelRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .kernelRegularizer),
+            biasRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .biasRegularizer),
+            kernelConstraint: try c.decodeIfPresent(Constraint.self, forKey: .kernelConstraint),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(filters, forKey: .filters)
+        try c.encode(kernelSize, forKey: .kernelSize)
+        try c.encode(strides, forKey: .strides)
+        try c.encode(padding, forKey: .padding)
+        try c.encode(dilationRate, forKey: .dilationRate)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(useBias, forKey: .useBias)
+        try c.encode(kernelInitializer, forKey: .kernelInitializer)
+        try c.encode(biasInitializer, forKey: .biasInitializer)
+        try c.encodeIfPresent(kernelRegularizer, forKey: .kernelRegularizer)
+        try c.encodeIfPresent(biasRegularizer, forKey: .biasRegularizer)
+        try c.encodeIfPresent(kernelConstraint, forKey: .kernelConstraint)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension Conv1D.Config: Codable {
+    typealias CodingKeys = Conv2D.Config.CodingKeys
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "conv1d")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            filters: try c.decode(Int.self, forKey: .filters),
+            kernelSize: try c.decode(Int.self, forKey: .kernelSize),
+            strides: try c.decodeIfPresent(Int.self, forKey: .strides) ?? 1,
+            padding: try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid,
+            dilationRate: try c.decodeIfPresent(Int.self, forKey: .dilationRate) ?? 1,
+            activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear,
+            useBias: try c.decodeIfPresent(Bool.self, forKey: .useBias) ?? true,
+            kernelInitializer: try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform,
+            biasInitializer: try c.decodeIfPresent(Initializer.self, forKey: .biasInitializer) ?? .zeros,
+            kernelRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .kernelRegularizer),
+            biasRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .biasRegularizer),
+            kernelConstraint: try c.decodeIfPresent(Constraint.self, forKey: .kernelConstraint),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(filters, forKey: .filters)
+        try c.encode(kernelSize, forKey: .kernelSize)
+        try c.encode(strides, forKey: .strides)
+        try c.encode(padding, forKey: .padding)
+        try c.encode(dilationRate, forKey: .dilationRate)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(useBias, forKey: .useBias)
+        try c.encode(kernelInitializer, forKey: .kernelInitializer)
+        try c.encode(biasInitializer, forKey: .biasInitializer)
+        try c.encodeIfPresent(kernelRegularizer, forKey: .kernelRegularizer)
+        try c.encodeIfPresent(biasRegularizer, forKey: .biasRegularizer)
+        try c.encodeIfPresent(kernelConstraint, forKey: .kernelConstraint)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+/// Pooling settings keys (Keras names).
+enum PoolingCodingKeys: String, CodingKey, CaseIterable {
+    case strides, padding, name
+    case poolSize = "pool_size"
+}
+
+extension Pooling2DConfig: Codable {
+    /// Decodes `{"pool_size": 2, "strides": [2, 1], "padding": "same"}`, or just the pool size
+    /// (`2` or `[2, 3]`).
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer() {
+            if let size = try? single.decode(Int.self) { self.init(poolSize: [size, size]); return }
+            if let pair = try? single.decode([Int].self) {
+                guard pair.count == 2 else {
+                    throw DecodingError.dataCorruptedError(in: single, debugDescription: "pool_size is one whole number or a [height, width] pair, got \(pair)")
+                }
+                self.init(poolSize: pair)
+                return
+            }
+        }
+        try checkKeys(decoder, known: PoolingCodingKeys.allCases.map(\.rawValue), layer: "pooling")
+        let c = try decoder.container(keyedBy: PoolingCodingKeys.self)
+        self.init(
+            poolSize: try decodePair(c, .poolSize) ?? [2, 2],
+            strides: try decodePair(c, .strides),
+            padding: try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: PoolingCodingKeys.self)
+        try c.encode(poolSize, forKey: .poolSize)
+        try c.encodeIfPresent(strides, forKey: .strides)
+        try c.encode(padding, forKey: .padding)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension Pooling1DConfig: Codable {
+    /// Decodes `{"pool_size": 2, "strides": 1, "padding": "same"}`, or just the pool size (`2`).
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let size = try? single.decode(Int.self) {
+            self.init(poolSize: size)
+            return
+        }
+        try checkKeys(decoder, known: PoolingCodingKeys.allCases.map(\.rawValue), layer: "pooling")
+        let c = try decoder.container(keyedBy: PoolingCodingKeys.self)
+        self.init(
+            poolSize: try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? 2,
+            strides: try c.decodeIfPresent(Int.self, forKey: .strides),
+            padding: try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: PoolingCodingKeys.self)
+        try c.encode(poolSize, forKey: .poolSize)
+        try c.encodeIfPresent(strides, forKey: .strides)
+        try c.encode(padding, forKey: .padding)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension GlobalPoolingConfig: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable { case name }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "global pooling")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -1,0 +1,277 @@
+import TunaTensor
+
+/// Settings of MaxPooling2D and AveragePooling2D (Keras names); pairs are `[height, width]` and
+/// `strides` defaults to `poolSize`, as in Keras.
+public struct Pooling2DConfig: Hashable, Sendable {
+    public var poolSize: [Int]
+    public var strides: [Int]?
+    public var padding: Padding
+    public var name: String?
+
+    public init(poolSize: [Int] = [2, 2], strides: [Int]? = nil, padding: Padding = .valid, name: String? = nil) {
+        self.poolSize = poolSize
+        self.strides = strides
+        self.padding = padding
+        self.name = name
+    }
+}
+
+/// Settings of MaxPooling1D and AveragePooling1D (Keras names); `strides` defaults to `poolSize`.
+public struct Pooling1DConfig: Hashable, Sendable {
+    public var poolSize: Int
+    public var strides: Int?
+    public var padding: Padding
+    public var name: String?
+
+    public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String? = nil) {
+        self.poolSize = poolSize
+        self.strides = strides
+        self.padding = padding
+        self.name = name
+    }
+}
+
+/// Settings of the global pooling layers: only a name (they reduce every position).
+public struct GlobalPoolingConfig: Hashable, Sendable {
+    public var name: String?
+    public init(name: String? = nil) { self.name = name }
+}
+
+/// The pooling engine shared by the four windowed pooling layers: a direct loop over windows
+/// (no im2col: there is no arithmetic for a GEMM to win), channels innermost so each window
+/// position is one contiguous run. Max pooling remembers the winning input index of each output
+/// for backward; average pooling divides by the number of real (unpadded) elements in the
+/// window, as Keras's `same` padding does.
+final class PoolingEngine {
+    enum Kind { case max, average }
+
+    let kind: Kind
+    var geometry: WindowGeometry?
+    var inputShape: [Int] = []
+    var outputShape: [Int] = []
+
+    private var output = Tensor.empty
+    private var inputGradient = Tensor.empty
+    private var winners: [Int] = []
+    private var trainingBatch: Int?
+
+    init(kind: Kind) { self.kind = kind }
+
+    /// Builds for `inputShape` (rank 3 for images, 2 for sequences) and returns the output shape.
+    func build(inputShape: [Int], poolSize: [Int], strides: [Int], padding: Padding, layer: String) throws -> [Int] {
+        let oneDimensional = poolSize.count == 1
+        guard padding != .causal else {
+            throw NNError.invalidArgument("layer '\(layer)': pooling padding must be 'valid' or 'same', got 'causal'")
+        }
+        try checkWindowSettings(layer: layer, [("pool_size", poolSize), ("strides", strides)])
+        try checkWindowInput(inputShape, rank: oneDimensional ? 2 : 3, layer: layer)
+        let geometry = try WindowGeometry.make(
+            layer: layer, what: "pool size",
+            input: oneDimensional ? (1, inputShape[0]) : (inputShape[0], inputShape[1]),
+            channels: inputShape[inputShape.count - 1],
+            kernel: oneDimensional ? [1] + poolSize : poolSize, strides: oneDimensional ? [1] + strides : strides,
+            dilation: [1, 1], padding: padding, oneDimensional: oneDimensional)
+        self.geometry = geometry
+        self.inputShape = inputShape
+        outputShape = oneDimensional
+            ? [geometry.columns.output, geometry.channels]
+            : [geometry.rows.output, geometry.columns.output, geometry.channels]
+        return outputShape
+    }
+
+    func forward(_ x: Tensor, training: Bool, layer: String) throws -> Tensor {
+        guard let g = geometry else { throw NNError.notReady("layer '\(layer)' is not built") }
+        try checkWindowBatch(x, expected: inputShape, layer: layer)
+        let batch = x.shape[0]
+        output.reuse(shape: [batch] + outputShape)
+        let outCount = batch * g.outputPositions * g.channels
+        if kind == .max && winners.count < outCount { winners = [Int](repeating: 0, count: outCount) }
+        let c = g.channels, h = g.rows.input, w = g.columns.input
+        let oh = g.rows.output, ow = g.columns.output
+        let isMax = kind == .max
+        x.withUnsafeBufferPointer { px in
+            output.withUnsafeMutableBufferPointer { po in
+                winners.withUnsafeMutableBufferPointer { pw in
+                    guard let input = px.baseAddress, let out = po.baseAddress else { return }
+                    let win = pw.baseAddress
+                    for b in 0..<batch {
+                        for oy in 0..<oh {
+                            let y0 = oy * g.rows.stride - g.rows.padBefore
+                            let yLo = Swift.max(y0, 0), yHi = Swift.min(y0 + g.rows.kernel, h)
+                            for ox in 0..<ow {
+                                let x0 = ox * g.columns.stride - g.columns.padBefore
+                                let xLo = Swift.max(x0, 0), xHi = Swift.min(x0 + g.columns.kernel, w)
+                                let offset = ((b * oh + oy) * ow + ox) * c
+                                let o = out + offset
+                                if isMax, let win {
+                                    let a = win + offset
+                                    var first = true
+                                    for iy in yLo..<yHi {
+                                        for ix in xLo..<xHi {
+                                            let base = ((b * h + iy) * w + ix) * c
+                                            let p = input + base
+                                            if first {
+                                                for k in 0..<c { o[k] = p[k]; a[k] = base + k }
+                                                first = false
+                                            } else {
+                                                for k in 0..<c where p[k] > o[k] { o[k] = p[k]; a[k] = base + k }
+                                            }
+                                        }
+                                    }
+                                } else {
+                                    o.update(repeating: 0, count: c)
+                                    for iy in yLo..<yHi {
+                                        for ix in xLo..<xHi {
+                                            let p = input + ((b * h + iy) * w + ix) * c
+                                            for k in 0..<c { o[k] += p[k] }
+                                        }
+                                    }
+                                    let scale = 1 / Float((yHi - yLo) * (xHi - xLo))
+                                    for k in 0..<c { o[k] *= scale }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        trainingBatch = training ? batch : nil
+        return output
+    }
+
+    func backward(_ dy: Tensor, needsInputGradient: Bool, layer: String) throws -> Tensor? {
+        guard let g = geometry else { throw NNError.notReady("layer '\(layer)' is not built") }
+        guard let batch = trainingBatch, dy.shape == [batch] + outputShape else {
+            throw NNError.shapeMismatch(
+                "layer '\(layer)': gradient \(dy.shape) does not match output \(output.shape) (backward without a training forward?)")
+        }
+        trainingBatch = nil
+        guard needsInputGradient else { return nil }
+        inputGradient.reuse(shape: [batch] + inputShape)
+        let c = g.channels, h = g.rows.input, w = g.columns.input
+        let oh = g.rows.output, ow = g.columns.output
+        let isMax = kind == .max
+        dy.withUnsafeBufferPointer { pdy in
+            inputGradient.withUnsafeMutableBufferPointer { pdx in
+                winners.withUnsafeBufferPointer { pw in
+                    guard let d = pdy.baseAddress, let dx = pdx.baseAddress else { return }
+                    dx.update(repeating: 0, count: pdx.count)
+                    if isMax {
+                        guard let win = pw.baseAddress else { return }
+                        for i in 0..<pdy.count { dx[win[i]] += d[i] }
+                        return
+                    }
+                    for b in 0..<batch {
+                        for oy in 0..<oh {
+                            let y0 = oy * g.rows.stride - g.rows.padBefore
+                            let yLo = Swift.max(y0, 0), yHi = Swift.min(y0 + g.rows.kernel, h)
+                            for ox in 0..<ow {
+                                let x0 = ox * g.columns.stride - g.columns.padBefore
+                                let xLo = Swift.max(x0, 0), xHi = Swift.min(x0 + g.columns.kernel, w)
+                                let src = d + ((b * oh + oy) * ow + ox) * c
+                                let scale = 1 / Float((yHi - yLo) * (xHi - xLo))
+                                for iy in yLo..<yHi {
+                                    for ix in xLo..<xHi {
+                                        let target = dx + ((b * h + iy) * w + ix) * c
+                                        for k in 0..<c { target[k] += src[k] * scale }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+}
+
+/// The engine of the global pooling layers: reduces every position of a sample to one value per
+/// channel, giving `(batch, channels)`.
+final class GlobalPoolingEngine {
+    let kind: PoolingEngine.Kind
+    var inputShape: [Int] = []
+    private var output = Tensor.empty
+    private var inputGradient = Tensor.empty
+    private var winners: [Int] = []
+    private var trainingBatch: Int?
+
+    init(kind: PoolingEngine.Kind) { self.kind = kind }
+
+    func build(inputShape: [Int], rank: Int, layer: String) throws -> [Int] {
+        try checkWindowInput(inputShape, rank: rank, layer: layer)
+        self.inputShape = inputShape
+        return [inputShape[rank - 1]]
+    }
+
+    func forward(_ x: Tensor, training: Bool, layer: String) throws -> Tensor {
+        guard let c = inputShape.last else { throw NNError.notReady("layer '\(layer)' is not built") }
+        try checkWindowBatch(x, expected: inputShape, layer: layer)
+        let batch = x.shape[0], positions = inputShape.dropLast().reduce(1, *)
+        output.reuse(shape: [batch, c])
+        if kind == .max && winners.count < batch * c { winners = [Int](repeating: 0, count: batch * c) }
+        let isMax = kind == .max
+        x.withUnsafeBufferPointer { px in
+            output.withUnsafeMutableBufferPointer { po in
+                winners.withUnsafeMutableBufferPointer { pw in
+                    guard let input = px.baseAddress, let out = po.baseAddress else { return }
+                    for b in 0..<batch {
+                        let o = out + b * c, sample = input + b * positions * c
+                        if isMax, let win = pw.baseAddress {
+                            let a = win + b * c
+                            for k in 0..<c { o[k] = sample[k]; a[k] = b * positions * c + k }
+                            for p in 1..<Swift.max(positions, 1) {
+                                let row = sample + p * c
+                                for k in 0..<c where row[k] > o[k] { o[k] = row[k]; a[k] = (b * positions + p) * c + k }
+                            }
+                        } else {
+                            o.update(repeating: 0, count: c)
+                            for p in 0..<positions {
+                                let row = sample + p * c
+                                for k in 0..<c { o[k] += row[k] }
+                            }
+                            let scale = 1 / Float(positions)
+                            for k in 0..<c { o[k] *= scale }
+                        }
+                    }
+                }
+            }
+        }
+        trainingBatch = training ? batch : nil
+        return output
+    }
+
+    func backward(_ dy: Tensor, needsInputGradient: Bool, layer: String) throws -> Tensor? {
+        guard let c = inputShape.last else { throw NNError.notReady("layer '\(layer)' is not built") }
+        guard let batch = trainingBatch, dy.shape == [batch, c] else {
+            throw NNError.shapeMismatch(
+                "layer '\(layer)': gradient \(dy.shape) does not match output \(output.shape) (backward without a training forward?)")
+        }
+        trainingBatch = nil
+        guard needsInputGradient else { return nil }
+        let positions = inputShape.dropLast().reduce(1, *)
+        inputGradient.reuse(shape: [batch] + inputShape)
+        let isMax = kind == .max
+        dy.withUnsafeBufferPointer { pdy in
+            inputGradient.withUnsafeMutableBufferPointer { pdx in
+                winners.withUnsafeBufferPointer { pw in
+                    guard let d = pdy.baseAddress, let dx = pdx.baseAddress else { return }
+                    if isMax {
+                        dx.update(repeating: 0, count: pdx.count)
+                        guard let win = pw.baseAddress else { return }
+                        for i in 0..<(batch * c) { dx[win[i]] += d[i] }
+                        return
+                    }
+                    let scale = 1 / Float(positions)
+                    for b in 0..<batch {
+                        for p in 0..<positions {
+                            let row = dx + (b * positions + p) * c
+                            for k in 0..<c { row[k] = d[b * c + k] * scale }
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+}
