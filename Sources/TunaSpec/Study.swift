@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TunaData
 import TunaNN
 import TunaSearch
 
@@ -55,6 +56,10 @@ public struct Study: Sendable {
             model = try ModelTemplate(modelNode, space: search.space)
         } else if let modelNode = root["model"] {
             throw modelNode.error("'model' has no effect with a \(objective.kind) objective; remove one of them")
+        }
+        if let preprocess = root["preprocess"] {
+            // Checked now so that a misspelt step fails before any trial starts.
+            _ = try preprocess.decode(Pipeline.self, what: "preprocess")
         }
         let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
         return Study(

@@ -129,6 +129,9 @@ search:
         #expect(folder.error(activation).contains("did you mean 'softmax'"))
         let choice = mlpStudy.replacingOccurrences(of: "[adam, sgd, rmsprop]", with: "[adam, sgd, rmsprp]")
         #expect(folder.error(choice).contains("unknown optimizer 'rmsprp'"), "\(folder.error(choice))")
+        let preprocess = mlpStudy.replacingOccurrences(of: "data: {path: data.csv, target: target}", with: "data: {path: data.csv, target: target}\npreprocess: [{scale: standart}]")
+        #expect(folder.error(preprocess).hasPrefix("study.yaml:3:"), "\(folder.error(preprocess))")
+        #expect(folder.error(preprocess).contains("standart"))
         let data = mlpStudy.replacingOccurrences(of: "data.csv", with: "missing.csv")
         #expect(folder.error(data).hasPrefix("study.yaml:2:14: error: data file 'missing.csv' not found"))
     }

@@ -74,9 +74,11 @@ public enum Loss: Hashable, Sendable {
     /// The mean loss over the batch; writes the gradient with respect to `predictions` into
     /// `gradient` — or, when `fused`, with respect to the pre-activation of the softmax/sigmoid
     /// that produced them.
+    /// `normalizer` replaces the batch size as the divisor: a batch split across replicas is
+    /// normalised by the whole batch's size in each part, so the parts' losses and gradients add up.
     public func compute(
         predictions: Tensor, targets: Tensor, sampleWeights: UnsafePointer<Float>? = nil,
-        gradient: inout Tensor, fused: Bool = false
+        gradient: inout Tensor, fused: Bool = false, normalizer: Int? = nil
     ) throws -> Double {
         guard predictions.rank >= 1, predictions.count > 0 else {
             throw NNError.shapeMismatch("loss '\(name)': empty predictions \(predictions.shape)")
@@ -89,7 +91,8 @@ public enum Loss: Hashable, Sendable {
                 "loss '\(name)': predictions \(predictions.shape) need \(usesSparseLabels ? "one class index per sample" : "targets of the same size"), got targets \(targets.shape)")
         }
         gradient.reuse(shape: predictions.shape)
-        let batchScale = 1 / Float(rows)
+        let divisor = normalizer ?? rows
+        let batchScale = 1 / Float(divisor)
         var total = 0.0
         try predictions.withUnsafeBufferPointer { pp in
             try targets.withUnsafeBufferPointer { pt in
@@ -106,7 +109,7 @@ public enum Loss: Hashable, Sendable {
                 }
             }
         }
-        return total / Double(rows)
+        return total / Double(divisor)
     }
 
     /// One sample's loss (averaged over its outputs as Keras does); writes `scale * dloss/dp`.

@@ -25,6 +25,14 @@ public final class Sequential {
     public private(set) var metricNames: [String] = []
     var generator: SeededGenerator
     var lossGradient = Tensor.empty
+    /// Splits every training batch across this many copies of the network, one per core, each
+    /// with single-threaded BLAS; their gradients are summed before the update (see
+    /// `DataParallel.swift`). 1 trains on one thread of control with BLAS's own threads.
+    public var replicas = 1
+    /// The copies (the model itself is the first part).
+    var replicaModels: [Sequential] = []
+    /// A replica's own batch buffers.
+    var partBuffers = (x: Tensor.empty, y: Tensor.empty)
 
     public init(inputShape: [Int]? = nil, seed: UInt64 = 0, @LayerBuilder _ layers: () -> [any Layer]) throws {
         self.layers = layers()

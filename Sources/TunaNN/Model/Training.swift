@@ -56,6 +56,10 @@ extension Sequential {
         var xBatch = Tensor.empty, yBatch = Tensor.empty
         var weightBatch = [Float](repeating: 1, count: batchSize)
 
+        let parallel = try prepareReplicas(batchSize: batchSize)
+        let blasThreads = BLAS.threads
+        if parallel { BLAS.setThreads(1) }
+        defer { if parallel { BLAS.setThreads(blasThreads) } }
         allCallbacks.forEach { $0.onTrainBegin(context) }
         epochLoop: for epoch in 0..<epochs {
             allCallbacks.forEach { $0.onEpochBegin(epoch, context) }
@@ -65,17 +69,29 @@ extension Sequential {
             var seen = 0
             for step in 0..<steps {
                 let slice = order[(step * batchSize)..<Swift.min((step + 1) * batchSize, trainRows)]
-                x.gatherRows(slice, into: &xBatch)
-                y.gatherRows(slice, into: &yBatch)
-                if let weights {
+                if !parallel {
+                    x.gatherRows(slice, into: &xBatch)
+                    y.gatherRows(slice, into: &yBatch)
+                }
+                if let weights, !parallel {
                     for (k, row) in slice.enumerated() { weightBatch[k] = weights[row] }
                 }
-                let (batchLoss, predictions) = try weightBatch.withUnsafeBufferPointer { w in
-                    try trainStep(xBatch, yBatch, sampleWeights: weights == nil ? nil : w.baseAddress, loss: loss, optimizer: optimizer)
+                let batchLoss: Double
+                if parallel {
+                    let parts = try parallelStep(x, y, rows: slice, weights: weights, loss: loss, optimizer: optimizer)
+                    batchLoss = parts.loss
+                    for part in parts.outputs {
+                        for i in metrics.indices { metrics[i].update(predictions: part.predictions, targets: part.targets) }
+                    }
+                } else {
+                    let (value, predictions) = try weightBatch.withUnsafeBufferPointer { w in
+                        try trainStep(xBatch, yBatch, sampleWeights: weights == nil ? nil : w.baseAddress, loss: loss, optimizer: optimizer)
+                    }
+                    batchLoss = value
+                    for i in metrics.indices { metrics[i].update(predictions: predictions, targets: yBatch) }
                 }
                 lossSum += batchLoss * Double(slice.count)
                 seen += slice.count
-                for i in metrics.indices { metrics[i].update(predictions: predictions, targets: yBatch) }
                 if batchLogs {
                     var logs = Logs()
                     logs["loss"] = batchLoss.isFinite ? lossSum / Double(seen) : batchLoss
@@ -110,11 +126,23 @@ extension Sequential {
         _ x: Tensor, _ y: Tensor, sampleWeights: UnsafePointer<Float>? = nil,
         loss: Loss, optimizer: any Optimizer
     ) throws -> (loss: Double, predictions: Tensor) {
+        let (value, predictions) = try forwardBackward(x, y, sampleWeights: sampleWeights, loss: loss)
+        let total = value + applyRegularization()
+        if total.isFinite { optimizer.apply(to: parameters) }
+        return (total, predictions)
+    }
+
+    /// The loss on a batch and every parameter's gradient (without weight penalties).
+    /// `normalizer` divides the loss instead of the batch's own size (data-parallel parts).
+    func forwardBackward(
+        _ x: Tensor, _ y: Tensor, sampleWeights: UnsafePointer<Float>?, loss: Loss, normalizer: Int? = nil
+    ) throws -> (loss: Double, predictions: Tensor) {
         let predictions = try forward(x, training: true)
         let last = layers[layers.count - 1] as? any ActivatedLayer
         let fused = loss.fusableActivation != nil && last?.activation == loss.fusableActivation
-        var value = try loss.compute(
-            predictions: predictions, targets: y, sampleWeights: sampleWeights, gradient: &lossGradient, fused: fused)
+        let value = try loss.compute(
+            predictions: predictions, targets: y, sampleWeights: sampleWeights, gradient: &lossGradient, fused: fused,
+            normalizer: normalizer)
         var gradient: Tensor? = lossGradient
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             guard let g = gradient else { break }
@@ -125,13 +153,18 @@ extension Sequential {
                 gradient = try layers[index].backward(g, needsInputGradient: needsInput)
             }
         }
+        return (value, predictions)
+    }
+
+    /// Adds every weight penalty's gradient and returns the penalties' sum.
+    func applyRegularization() -> Double {
+        var penalty = 0.0
         for parameter in parameters {
             if let regularizer = parameter.regularizer {
-                value += regularizer.apply(value: parameter.value, gradient: &parameter.gradient)
+                penalty += regularizer.apply(value: parameter.value, gradient: &parameter.gradient)
             }
         }
-        if value.isFinite { optimizer.apply(to: parameters) }
-        return (value, predictions)
+        return penalty
     }
 
     /// Per-row loss weights from class weights and sample weights (nil when all are 1).

@@ -49,8 +49,8 @@ struct BenchTrain: ParsableCommand {
         for workload in workloads {
             let (x, y) = workload.makeData()
             for count in threadCounts {
-                BLAS.setThreads(count)
-                let seconds = try measure(workload, x: x, y: y)
+                BLAS.setThreads(1)
+                let seconds = try measure(workload, x: x, y: y, threads: count)
                 let samples = Double(workload.rows * workload.epochs) / seconds
                 let gflops = 3 * Double(workload.forwardFlopsPerSample) * samples / 1e9
                 let reference = torch[workload.id]
@@ -77,8 +77,11 @@ struct BenchTrain: ParsableCommand {
     }
 
     /// The median time of `repeats` timed fits after a warm-up of 20 batches (as train_bench.py).
-    func measure(_ workload: TrainWorkload, x: Tensor, y: Tensor) throws -> Double {
+    func measure(_ workload: TrainWorkload, x: Tensor, y: Tensor, threads: Int) throws -> Double {
         let model = try workload.makeModel()
+        // More than one thread: the batch is split across that many cores (data parallelism
+        // with one BLAS thread each), which beats multi-threaded BLAS on these small products.
+        model.replicas = threads
         let warm = workload.batchSize * 20
         try model.fit(x.rows(0..<warm), y.rows(0..<warm), epochs: 1, batchSize: workload.batchSize)
         var times: [Double] = []
