@@ -19,11 +19,21 @@ public final class ActiveStudy {
     private(set) var waiting: [Int64] = []
     /// Stopped by `tuna stop`: no new trials are handed out.
     public internal(set) var stopped = false
+    /// The data file's bytes and hash, sent to workers that do not have it cached.
+    let dataset: (hash: String, bytes: [UInt8], fileExtension: String)?
 
     init(study: Study, record: StudyRecord, budget: Int, store: SQLiteTrialStore) throws {
         self.study = study
         self.record = record
         self.budget = budget
+        if let data = study.data {
+            guard let bytes = FileManager.default.contents(atPath: data.path) else {
+                throw Scheduler.SchedulerError(description: "cannot read the data file \(data.path)")
+            }
+            dataset = (sha256Hex(bytes), Array(bytes), URL(fileURLWithPath: data.path).pathExtension)
+        } else {
+            dataset = nil
+        }
         sampler = study.search.algorithm.make(seed: study.search.seed)
         pruner = (study.search.pruner ?? .none).pruner
         for trial in try store.trials(study: record.id, states: nil) {
@@ -88,7 +98,8 @@ public final class ActiveStudy {
         running[record.id] = Trial(number: record.number, state: .running, params: params)
         return AssignMessage(
             trialID: record.id, study: study.name, number: record.number, attempt: record.attempts, params: params,
-            studyText: includeText ? study.text : nil, studyFile: study.file, studyHash: study.hash)
+            studyText: includeText ? study.text : nil, studyFile: study.file, studyHash: study.hash,
+            datasetHash: dataset?.hash)
     }
 
     /// Records an intermediate value; true when the pruner says to stop the trial.

@@ -208,6 +208,15 @@ public final class Scheduler {
             try assignWork(to: identity)
         case .heartbeat:
             break
+        case .needDataset:
+            let request = try envelope.decode(DatasetMessage.self)
+            guard let dataset = studies.lazy.compactMap(\.dataset).first(where: { $0.hash == request.hash }) else {
+                options.log("\(worker.name) asked for an unknown data set \(request.hash.prefix(12))")
+                return
+            }
+            options.log("sending the data set \(dataset.hash.prefix(12)) (\(dataset.bytes.count) bytes) to \(worker.name)")
+            send(identity, try Envelope(
+                .dataset, DatasetMessage(hash: dataset.hash, fileExtension: dataset.fileExtension), attachment: dataset.bytes))
         case .progress:
             let progress = try envelope.decode(ProgressMessage.self)
             guard let study = study(owning: progress.trialID, worker: worker) else { return }
@@ -224,6 +233,10 @@ public final class Scheduler {
             let outcome: TrialOutcome = result.pruned ? .pruned(value: result.value) : .complete(value: result.value, std: result.std)
             let record = try store.finishTrial(result.trialID, outcome, folds: folds)
             try trialFinished(record, study: study)
+            // A result is also a request for the next trial: one message fewer per trial.
+            workers[identity]?.ready = true
+            workers[identity]?.readySince = Date()
+            try assignWork(to: identity)
         case .failed:
             let failure = try envelope.decode(FailedMessage.self)
             guard let study = study(owning: failure.trialID, worker: worker) else { return }

@@ -18,7 +18,9 @@ public struct DataSpec: Sendable, Hashable, Codable {
 
     static let keys = ["path", "target", "task", "input_shape", "features", "features_key"]
 
-    init(_ node: SpecNode, studyFile: String) throws {
+    /// `checkFiles: false` is for workers, which receive the data by content hash and may not
+    /// have the file at that path.
+    init(_ node: SpecNode, studyFile: String, checkFiles: Bool = true) throws {
         try node.checkKeys(Self.keys, in: "data")
         guard let pathNode = node["path"], let relative = pathNode.text else { throw node.error("data needs a 'path'") }
         let absolute = studyFile.hasPrefix("/")
@@ -27,7 +29,7 @@ public struct DataSpec: Sendable, Hashable, Codable {
         let folder = absolute.deletingLastPathComponent()
         let resolved = relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : folder.appendingPathComponent(relative)
         path = resolved.standardized.path
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard !checkFiles || FileManager.default.fileExists(atPath: path) else {
             throw pathNode.error("data file '\(relative)' not found (looked for \(path); paths are relative to the study file)")
         }
         guard let target = node["target"]?.text else { throw node.error("data needs a 'target'") }

@@ -43,9 +43,12 @@ public struct AssignMessage: Codable, Sendable, Equatable {
     public var studyText: String?
     public var studyFile: String
     public var studyHash: String
+    /// SHA-256 of the data file for network studies: the worker loads its cached copy, or asks
+    /// for the bytes (`need_dataset`), so workers need no shared file system.
+    public var datasetHash: String?
 
     public init(trialID: Int64, study: String, number: Int, attempt: Int, params: Parameters,
-                studyText: String?, studyFile: String, studyHash: String) {
+                studyText: String?, studyFile: String, studyHash: String, datasetHash: String? = nil) {
         self.trialID = trialID
         self.study = study
         self.number = number
@@ -54,6 +57,19 @@ public struct AssignMessage: Codable, Sendable, Equatable {
         self.studyText = studyText
         self.studyFile = studyFile
         self.studyHash = studyHash
+        self.datasetHash = datasetHash
+    }
+}
+
+/// Worker → scheduler: send the data file with this hash. Scheduler → worker (`dataset`): the
+/// same body, with the file's bytes as the attachment frame.
+public struct DatasetMessage: Codable, Sendable, Equatable {
+    public var hash: String
+    /// The file's extension (`csv`, `npz`), so the cached copy is read the same way.
+    public var fileExtension: String
+    public init(hash: String, fileExtension: String) {
+        self.hash = hash
+        self.fileExtension = fileExtension
     }
 }
 

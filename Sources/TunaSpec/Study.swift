@@ -35,7 +35,8 @@ public struct Study: Sendable {
     }
 
     /// Parses and validates study-file text; every error names file, line and column.
-    public static func parse(text: String, file: String) throws -> Study {
+    /// Workers pass `checkFiles: false`: their data comes from the scheduler by content hash.
+    public static func parse(text: String, file: String, checkFiles: Bool = true) throws -> Study {
         let root = try SpecNode.parse(yaml: text, file: file)
         try root.checkKeys(topLevelKeys, in: "the study")
         guard let nameNode = root["name"], let name = nameNode.text, !name.isEmpty else {
@@ -52,7 +53,7 @@ public struct Study: Sendable {
         if case .network = objective {
             guard let modelNode = root["model"] else { throw root.error("the study needs a 'model' (or an 'objective')") }
             guard let dataNode = root["data"] else { throw root.error("a network study needs a 'data' section") }
-            data = try DataSpec(dataNode, studyFile: file)
+            data = try DataSpec(dataNode, studyFile: file, checkFiles: checkFiles)
             model = try ModelTemplate(modelNode, space: search.space)
         } else if let modelNode = root["model"] {
             throw modelNode.error("'model' has no effect with a \(objective.kind) objective; remove one of them")
@@ -61,7 +62,7 @@ public struct Study: Sendable {
             // Checked now so that a misspelt step fails before any trial starts.
             _ = try preprocess.decode(Pipeline.self, what: "preprocess")
         }
-        let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = sha256Hex(Data(text.utf8))
         return Study(
             name: name, file: file, text: text, hash: digest, data: data, preprocess: root["preprocess"],
             model: model, objective: objective, search: search)
@@ -156,4 +157,9 @@ public struct CommandObjective: Sendable, Hashable, Codable {
             return result
         }
     }
+}
+
+/// The SHA-256 of `data` as lowercase hex: how studies and data sets are identified by content.
+public func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }

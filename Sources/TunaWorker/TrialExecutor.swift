@@ -10,8 +10,9 @@ public struct TrialExecutor: Sendable {
 
     public init() {}
 
+    /// `dataPath` replaces the study's data file (a copy received by content hash).
     public func run(
-        _ assignment: AssignMessage, study: Study,
+        _ assignment: AssignMessage, study: Study, dataPath: String? = nil,
         report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool
     ) throws -> ResultMessage {
         let start = Date()
@@ -27,9 +28,10 @@ public struct TrialExecutor: Sendable {
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)
         case .network:
-            guard let data = study.data, let template = study.model else {
+            guard var data = study.data, let template = study.model else {
                 throw CommandFailure(description: "study \(study.name) has no data or model")
             }
+            if let dataPath { data.path = dataPath }
             let plan = try template.resolve(assignment.params)
             let trial = NetworkTrial(study: study, data: data, plan: plan, seed: study.search.seed &+ UInt64(assignment.number))
             let outcome = try trial.run(dataset: try datasets.dataset(for: data), report: report)
@@ -51,7 +53,7 @@ final class StudyCache: @unchecked Sendable {
         guard let text = assignment.studyText else {
             throw CommandFailure(description: "the scheduler sent no study file for study \(assignment.study) (hash \(assignment.studyHash.prefix(12)))")
         }
-        let study = try Study.parse(text: text, file: assignment.studyFile)
+        let study = try Study.parse(text: text, file: assignment.studyFile, checkFiles: false)
         lock.withLock { studies[assignment.studyHash] = study }
         return study
     }

@@ -15,15 +15,43 @@ public final class Worker {
         /// Checked between messages: true ends the loop (SIGTERM); the scheduler requeues the
         /// trial when the worker falls silent.
         public var shouldStop: @Sendable () -> Bool
+        /// Where data sets received from the scheduler are kept, by content hash.
+        public var cacheDirectory: String
 
         public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in },
-                    shouldStop: @escaping @Sendable () -> Bool = { false }) {
+                    shouldStop: @escaping @Sendable () -> Bool = { false }, cacheDirectory: String = Worker.defaultCacheDirectory) {
             self.endpoint = endpoint
             self.name = name
             self.giveUpAfter = giveUpAfter
             self.log = log
             self.shouldStop = shouldStop
+            self.cacheDirectory = cacheDirectory
         }
+    }
+
+    /// `$XDG_CACHE_HOME/tuna/datasets`, or `~/.cache/tuna/datasets`.
+    public static var defaultCacheDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"] ?? ((environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache")
+        return base + "/tuna/datasets"
+    }
+
+    /// A data set already in the cache, by hash.
+    func cachedDataset(_ hash: String) -> String? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: options.cacheDirectory) else { return nil }
+        return names.first { $0.hasPrefix(hash + ".") && !$0.hasSuffix(".partial") }.map { options.cacheDirectory + "/" + $0 }
+    }
+
+    /// Stores received bytes after checking they hash to what was asked for.
+    func storeDataset(_ message: DatasetMessage, bytes: [UInt8]) throws -> String {
+        let actual = sha256Hex(Data(bytes))
+        guard actual == message.hash else {
+            throw WorkerError(description: "the data set received hashes to \(actual.prefix(12)), not \(message.hash.prefix(12))")
+        }
+        try FileManager.default.createDirectory(atPath: options.cacheDirectory, withIntermediateDirectories: true)
+        let path = options.cacheDirectory + "/" + message.hash + "." + (message.fileExtension.isEmpty ? "data" : message.fileExtension)
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return path
     }
 
     /// Why the loop ended without an error.
@@ -61,6 +89,7 @@ public final class Worker {
         var welcomed = false
         var lastHeard = Date(), lastSent = Date()
         var job: TrialJob?
+        var pending: AssignMessage?
         var silentSince = Date()
 
         func send(_ envelope: Envelope) throws {
@@ -96,15 +125,33 @@ public final class Worker {
                             current.abandon()
                             job = nil
                         }
+                        pending = nil
                         try send(Envelope(type: .ready))
                     case .refuse:
                         throw WorkerError(description: "the scheduler refused this worker: \(try envelope.decode(RefuseMessage.self).reason)")
                     case .assign:
                         let assignment = try envelope.decode(AssignMessage.self)
-                        if job != nil {
+                        if job != nil || pending != nil {
                             try send(try Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "worker \(options.name) is busy")))
+                        } else if let hash = assignment.datasetHash, cachedDataset(hash) == nil {
+                            // Not cached here: ask for the bytes, start when they arrive.
+                            pending = assignment
+                            try send(try Envelope(.needDataset, DatasetMessage(hash: hash, fileExtension: "")))
                         } else {
-                            job = start(assignment)
+                            job = start(assignment, dataPath: assignment.datasetHash.flatMap(cachedDataset))
+                        }
+                    case .dataset:
+                        let message = try envelope.decode(DatasetMessage.self)
+                        if let waiting = pending, waiting.datasetHash == message.hash {
+                            pending = nil
+                            do {
+                                let path = try storeDataset(message, bytes: envelope.attachment ?? [])
+                                options.log("cached data set \(message.hash.prefix(12)) at \(path)")
+                                job = start(waiting, dataPath: path)
+                            } catch {
+                                try send(try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)")))
+                                try send(Envelope(type: .ready))
+                            }
                         }
                     case .decision:
                         let decision = try envelope.decode(DecisionMessage.self)
@@ -127,8 +174,9 @@ public final class Worker {
             if let current = job {
                 for envelope in current.drainOutbox() { try send(envelope) }
                 if current.isFinished {
+                    // A result counts as `ready` at the scheduler; a failure asks explicitly.
+                    if current.failed { try send(Envelope(type: .ready)) }
                     job = nil
-                    try send(Envelope(type: .ready))
                 }
             }
             if Date().timeIntervalSince(lastSent) >= heartbeat { try send(Envelope(type: .heartbeat)) }
@@ -158,19 +206,19 @@ public final class Worker {
     }
 
     /// Runs the trial on its own thread; messages for the scheduler queue up in the job.
-    private func start(_ assignment: AssignMessage) -> TrialJob {
+    private func start(_ assignment: AssignMessage, dataPath: String?) -> TrialJob {
         let job = TrialJob(trialID: assignment.trialID, wakeup: wakeup.write)
         let executor = executor, studies = studies
         let thread = Thread {
             do {
                 let study = try studies.study(for: assignment)
-                let result = try executor.run(assignment, study: study) { step, value in
+                let result = try executor.run(assignment, study: study, dataPath: dataPath) { step, value in
                     job.post(try? Envelope(.progress, ProgressMessage(trialID: assignment.trialID, step: step, value: value)))
                     return job.pruneRequested
                 }
                 job.finish(try? Envelope(.result, result))
             } catch {
-                job.finish(try? Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "\(error)")))
+                job.finish(try? Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "\(error)")), failed: true)
             }
         }
         thread.stackSize = 8 << 20
@@ -187,6 +235,7 @@ final class TrialJob: @unchecked Sendable {
     private var finished = false
     private var prune = false
     private var abandoned = false
+    private var didFail = false
 
     private let wakeup: Int32
 
@@ -201,13 +250,17 @@ final class TrialJob: @unchecked Sendable {
         wake()
     }
 
-    func finish(_ envelope: Envelope?) {
+    func finish(_ envelope: Envelope?, failed: Bool = false) {
         lock.withLock {
             if let envelope, !abandoned { outbox.append(envelope) }
             finished = true
+            didFail = failed || envelope == nil
         }
         wake()
     }
+
+    /// The trial ended in a failure (the scheduler then expects an explicit `ready`).
+    var failed: Bool { lock.withLock { didFail } }
 
     private func wake() {
         var byte: UInt8 = 1

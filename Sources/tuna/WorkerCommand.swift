@@ -24,6 +24,9 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Log connections and dropped messages to standard error.")
     var verbose = false
 
+    @Option(help: "Where data sets received from the scheduler are cached.")
+    var cache = Worker.defaultCacheDirectory
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard connect.hasPrefix("tcp://") || connect.hasPrefix("ipc://") else {
@@ -38,8 +41,8 @@ struct WorkerCommand: ParsableCommand {
             let children = try (1...jobs).map { index -> Process in
                 let process = Process()
                 process.executableURL = executable
-                process.arguments = ["worker", "--connect", connect, "--name", "\(name)-\(index)", "--give-up-after", String(giveUpAfter)]
-                    + (verbose ? ["--verbose"] : [])
+                process.arguments = ["worker", "--connect", connect, "--name", "\(name)-\(index)", "--give-up-after", String(giveUpAfter),
+                                     "--cache", cache] + (verbose ? ["--verbose"] : [])
                 try process.run()
                 return process
             }
@@ -57,7 +60,7 @@ struct WorkerCommand: ParsableCommand {
         let logging = verbose
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in
             if logging { FileHandle.standardError.write(Data("worker: \(message)\n".utf8)) }
-        }, shouldStop: { stop.requested }))
+        }, shouldStop: { stop.requested }, cacheDirectory: cache))
         do {
             _ = try worker.run()
         } catch {
