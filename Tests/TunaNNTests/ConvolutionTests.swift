@@ -480,3 +480,60 @@ enum Digits {
         #expect(try #require(logs["accuracy"]) > 0.9, "held-out accuracy \(logs["accuracy"] ?? 0)")
     }
 }
+
+/// The cnn workload (W3) of ../shared/bench/README.md, for profiling the convolution engine:
+/// run with `TUNA_CONV_BENCH=1 swift test --filter ConvolutionBenchmark`. Skipped otherwise,
+/// because its timing means nothing on a machine busy with other builds.
+@Suite struct ConvolutionBenchmark {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TUNA_CONV_BENCH"] != nil))
+    func cnnWorkloadThroughput() throws {
+        let rows = 10_000
+        var g = SeededGenerator(seed: 1)
+        let x = Tensor(shape: [rows, 28, 28, 1]) { _ in g.nextFloat() }
+        let y = Tensor(shape: [rows]) { _ in Float(g.nextInt(below: 10)) }
+        let model = try Sequential(inputShape: [28, 28, 1], seed: 0) {
+            Conv2D(32, kernelSize: 3, activation: .relu)
+            MaxPooling2D(poolSize: 2)
+            Conv2D(64, kernelSize: 3, activation: .relu)
+            MaxPooling2D(poolSize: 2)
+            Flatten()
+            Dense(128, activation: .relu)
+            Dense(10, activation: .softmax)
+        }
+        try model.compile(optimizer: Adam(), loss: .sparseCategoricalCrossentropy(fromLogits: false))
+        let start = Date()
+        _ = try model.fit(x, y, epochs: 1, batchSize: 64)
+        let seconds = Date().timeIntervalSince(start)
+        print("cnn workload: \(Int(Double(rows) / seconds)) samples/s (\(seconds) s, BLAS threads \(BLAS.threads))")
+    }
+}
+
+extension ConvolutionBenchmark {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TUNA_CONV_BENCH"] != nil))
+    func cnnLayerTimes() throws {
+        var g = SeededGenerator(seed: 1)
+        let layers: [any Layer] = [
+            Conv2D(32, kernelSize: 3, activation: .relu), MaxPooling2D(poolSize: 2),
+            Conv2D(64, kernelSize: 3, activation: .relu), MaxPooling2D(poolSize: 2),
+        ]
+        var shape = [28, 28, 1]
+        var inputs: [Tensor] = []
+        for layer in layers {
+            inputs.append(Tensor(shape: [64] + shape) { _ in g.nextFloat() - 0.3 })
+            shape = try layer.build(inputShape: shape, generator: &g)
+        }
+        for (layer, x) in zip(layers, inputs) {
+            var forward = 0.0, backward = 0.0
+            for _ in 0..<40 {
+                let t0 = Date()
+                let out = try layer.forward(x, training: true)
+                let t1 = Date()
+                _ = try layer.backward(Tensor(repeating: 0.1, shape: out.shape), needsInputGradient: true)
+                let t2 = Date()
+                forward += t1.timeIntervalSince(t0)
+                backward += t2.timeIntervalSince(t1)
+            }
+            print("\(layer.name) \(x.shape): forward \(Int(forward / 40 * 1e6)) us, backward \(Int(backward / 40 * 1e6)) us per batch of 64")
+        }
+    }
+}

@@ -52,7 +52,8 @@ final class PoolingEngine {
 
     private var output = Tensor.empty
     private var inputGradient = Tensor.empty
-    private var winners: [Int] = []
+    /// The winning input index (within its sample) of each max-pooling output.
+    private var winners: [Int32] = []
     private var trainingBatch: Int?
 
     init(kind: Kind) { self.kind = kind }
@@ -65,6 +66,9 @@ final class PoolingEngine {
         }
         try checkWindowSettings(layer: layer, [("pool_size", poolSize), ("strides", strides)])
         try checkWindowInput(inputShape, rank: oneDimensional ? 2 : 3, layer: layer)
+        guard inputShape.reduce(1, *) < Int(Int32.max) else {
+            throw NNError.invalidArgument("layer '\(layer)': input shape \(inputShape) has more than 2^31 elements per sample")
+        }
         let geometry = try WindowGeometry.make(
             layer: layer, what: "pool size",
             input: oneDimensional ? (1, inputShape[0]) : (inputShape[0], inputShape[1]),
@@ -85,7 +89,7 @@ final class PoolingEngine {
         let batch = x.shape[0]
         output.reuse(shape: [batch] + outputShape)
         let outCount = batch * g.outputPositions * g.channels
-        if kind == .max && winners.count < outCount { winners = [Int](repeating: 0, count: outCount) }
+        if kind == .max && winners.count < outCount { winners = [Int32](repeating: 0, count: outCount) }
         let c = g.channels, h = g.rows.input, w = g.columns.input
         let oh = g.rows.output, ow = g.columns.output
         let isMax = kind == .max
@@ -104,26 +108,24 @@ final class PoolingEngine {
                                 let offset = ((b * oh + oy) * ow + ox) * c
                                 let o = out + offset
                                 if isMax, let win {
+                                    // Winners are indices within the sample (Int32 keeps the
+                                    // select loop vectorisable); the first window element seeds
+                                    // the maximum so a window of NaNs still names a winner.
                                     let a = win + offset
-                                    var first = true
+                                    let sample = input + b * h * w * c
+                                    let first = (yLo * w + xLo) * c
+                                    for k in 0..<c { o[k] = sample[first + k]; a[k] = Int32(truncatingIfNeeded: first + k) }
                                     for iy in yLo..<yHi {
-                                        for ix in xLo..<xHi {
-                                            let base = ((b * h + iy) * w + ix) * c
-                                            let p = input + base
-                                            if first {
-                                                for k in 0..<c { o[k] = p[k]; a[k] = base + k }
-                                                first = false
-                                            } else {
-                                                for k in 0..<c where p[k] > o[k] { o[k] = p[k]; a[k] = base + k }
-                                            }
+                                        for ix in xLo..<xHi where iy != yLo || ix != xLo {
+                                            let base = (iy * w + ix) * c
+                                            maxUpdate(sample + base, o, a, index: Int32(truncatingIfNeeded: base), count: c)
                                         }
                                     }
                                 } else {
                                     o.update(repeating: 0, count: c)
                                     for iy in yLo..<yHi {
                                         for ix in xLo..<xHi {
-                                            let p = input + ((b * h + iy) * w + ix) * c
-                                            for k in 0..<c { o[k] += p[k] }
+                                            addInPlace(input + ((b * h + iy) * w + ix) * c, o, count: c)
                                         }
                                     }
                                     let scale = 1 / Float((yHi - yLo) * (xHi - xLo))
@@ -158,7 +160,11 @@ final class PoolingEngine {
                     dx.update(repeating: 0, count: pdx.count)
                     if isMax {
                         guard let win = pw.baseAddress else { return }
-                        for i in 0..<pdy.count { dx[win[i]] += d[i] }
+                        let perSample = pdy.count / Swift.max(batch, 1), sampleSize = h * w * c
+                        for b in 0..<batch {
+                            let target = dx + b * sampleSize, source = d + b * perSample, winner = win + b * perSample
+                            for i in 0..<perSample { target[Int(winner[i])] += source[i] }
+                        }
                         return
                     }
                     for b in 0..<batch {
@@ -183,6 +189,51 @@ final class PoolingEngine {
             }
         }
         return inputGradient
+    }
+}
+
+/// `o = max(o, p)` elementwise, recording in `a` the index (`index + k`) of each new maximum.
+/// Written with SIMD8 because the compiler leaves the scalar select loop unvectorised, and this
+/// loop is most of a max-pooling layer's time.
+@inline(__always)
+private func maxUpdate(
+    _ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Int32>, index: Int32, count c: Int
+) {
+    var k = 0
+    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+    while k + 8 <= c {
+        let v = UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+        var m = UnsafeRawPointer(o + k).loadUnaligned(as: SIMD8<Float>.self)
+        var winner = UnsafeRawPointer(a + k).loadUnaligned(as: SIMD8<Int32>.self)
+        let better = v .> m
+        m.replace(with: v, where: better)
+        winner.replace(with: SIMD8<Int32>(repeating: index &+ Int32(truncatingIfNeeded: k)) &+ lanes, where: better)
+        UnsafeMutableRawPointer(o + k).storeBytes(of: m, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(a + k).storeBytes(of: winner, as: SIMD8<Int32>.self)
+        k += 8
+    }
+    while k < c {
+        if p[k] > o[k] {
+            o[k] = p[k]
+            a[k] = index &+ Int32(truncatingIfNeeded: k)
+        }
+        k += 1
+    }
+}
+
+/// `o += p` elementwise, in SIMD8 for the same reason as `maxUpdate`.
+@inline(__always)
+private func addInPlace(_ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, count c: Int) {
+    var k = 0
+    while k + 8 <= c {
+        let sum = UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+            + UnsafeRawPointer(o + k).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(o + k).storeBytes(of: sum, as: SIMD8<Float>.self)
+        k += 8
+    }
+    while k < c {
+        o[k] += p[k]
+        k += 1
     }
 }
 
