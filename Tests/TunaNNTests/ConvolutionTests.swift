@@ -478,6 +478,15 @@ enum Digits {
         #expect(history.epochCount == 5)
         let logs = try model.evaluate(x.gatherRows(test), y.gatherRows(test))
         #expect(try #require(logs["accuracy"]) > 0.9, "held-out accuracy \(logs["accuracy"] ?? 0)")
+
+        // The trained CNN travels through a model file (specs + weights) unchanged.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-cnn-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.save(to: path)
+        let loaded = try Sequential.load(from: path)
+        #expect(loaded.layerSpecs == model.layerSpecs)
+        let sample = x.gatherRows(Array(test.prefix(50)))
+        #expect(try loaded.predict(sample) == model.predict(sample), "bit-identical predictions after loading")
     }
 }
 
@@ -501,10 +510,13 @@ enum Digits {
             Dense(10, activation: .softmax)
         }
         try model.compile(optimizer: Adam(), loss: .sparseCategoricalCrossentropy(fromLogits: false))
-        let start = Date()
-        _ = try model.fit(x, y, epochs: 1, batchSize: 64)
-        let seconds = Date().timeIntervalSince(start)
-        print("cnn workload: \(Int(Double(rows) / seconds)) samples/s (\(seconds) s, BLAS threads \(BLAS.threads))")
+        for replicas in [1, 2] {
+            model.replicas = replicas
+            let start = Date()
+            _ = try model.fit(x, y, epochs: 1, batchSize: 64)
+            let seconds = Date().timeIntervalSince(start)
+            print("cnn workload: \(Int(Double(rows) / seconds)) samples/s (\(seconds) s, BLAS threads \(BLAS.threads), replicas \(replicas))")
+        }
     }
 }
 
