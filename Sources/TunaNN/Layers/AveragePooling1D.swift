@@ -1,7 +1,8 @@
 import TunaTensor
 
-/// The mean over each window of channels-last sequences `(batch, steps, channels)`, per channel, as Keras's
-/// `AveragePooling1D`: it smooths rather than selects, and divides by the real (unpadded) elements of each window under 'same' padding, as Keras does.
+/// The mean over each window of channels-last sequences `(batch, steps, channels)`, per channel, as
+/// Keras's `AveragePooling1D`: it smooths rather than selects, and divides by the real (unpadded)
+/// elements of each window under 'same' padding, as Keras does.
 public final class AveragePooling1D: Layer {
     public let config: Pooling1DConfig
     public var name: String
@@ -21,7 +22,8 @@ public final class AveragePooling1D: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         return try engine.build(
-            inputShape: inputShape, poolSize: [config.poolSize], strides: [config.strides ?? config.poolSize], padding: config.padding, layer: name)
+            inputShape: inputShape, poolSize: [config.poolSize], strides: [config.strides ?? config.poolSize],
+            padding: config.padding, layer: name)
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {

@@ -1,8 +1,8 @@
 import TunaTensor
 
-/// The maximum over every step, per channel, of channels-last sequences `(batch, steps, channels)`, giving
-/// `(batch, channels)` as Keras's `GlobalMaxPooling1D`: the usual bridge from a convolutional stack to a
-/// classifier head without the many weights a Flatten + Dense needs.
+/// The maximum over every step, per channel, of channels-last sequences `(batch, steps, channels)`,
+/// giving `(batch, channels)` as Keras's `GlobalMaxPooling1D`: the usual bridge from a
+/// convolutional stack to a classifier head without the many weights a Flatten + Dense needs.
 public final class GlobalMaxPooling1D: Layer {
     public let config: GlobalPoolingConfig
     public var name: String

@@ -1,8 +1,9 @@
 import TunaTensor
 
-/// The maximum over every position of the image, per channel, of channels-last images `(batch, height, width, channels)`, giving
-/// `(batch, channels)` as Keras's `GlobalMaxPooling2D`: the usual bridge from a convolutional stack to a
-/// classifier head without the many weights a Flatten + Dense needs.
+/// The maximum over every position of the image, per channel, of channels-last images `(batch,
+/// height, width, channels)`, giving `(batch, channels)` as Keras's `GlobalMaxPooling2D`: the usual
+/// bridge from a convolutional stack to a classifier head without the many weights a Flatten +
+/// Dense needs.
 public final class GlobalMaxPooling2D: Layer {
     public let config: GlobalPoolingConfig
     public var name: String

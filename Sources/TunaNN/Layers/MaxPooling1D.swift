@@ -1,7 +1,8 @@
 import TunaTensor
 
-/// The maximum over each window of channels-last sequences `(batch, steps, channels)`, per channel, as Keras's
-/// `MaxPooling1D`: it keeps the strongest response of each window, giving a little translation invariance.
+/// The maximum over each window of channels-last sequences `(batch, steps, channels)`, per channel,
+/// as Keras's `MaxPooling1D`: it keeps the strongest response of each window, giving a little
+/// translation invariance.
 public final class MaxPooling1D: Layer {
     public let config: Pooling1DConfig
     public var name: String
@@ -21,7 +22,8 @@ public final class MaxPooling1D: Layer {
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         return try engine.build(
-            inputShape: inputShape, poolSize: [config.poolSize], strides: [config.strides ?? config.poolSize], padding: config.padding, layer: name)
+            inputShape: inputShape, poolSize: [config.poolSize], strides: [config.strides ?? config.poolSize],
+            padding: config.padding, layer: name)
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {

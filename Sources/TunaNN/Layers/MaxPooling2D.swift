@@ -1,7 +1,8 @@
 import TunaTensor
 
-/// The maximum over each window of channels-last images `(batch, height, width, channels)`, per channel, as Keras's
-/// `MaxPooling2D`: it keeps the strongest response of each window, giving a little translation invariance.
+/// The maximum over each window of channels-last images `(batch, height, width, channels)`, per
+/// channel, as Keras's `MaxPooling2D`: it keeps the strongest response of each window, giving a
+/// little translation invariance.
 public final class MaxPooling2D: Layer {
     public let config: Pooling2DConfig
     public var name: String
@@ -14,17 +15,20 @@ public final class MaxPooling2D: Layer {
 
     /// `MaxPooling2D(poolSize: 2)`, as in Keras; sizes are square.
     public convenience init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String? = nil) {
-        self.init(Pooling2DConfig(poolSize: [poolSize, poolSize], strides: strides.map { [$0, $0] }, padding: padding, name: name))
+        self.init(Pooling2DConfig(
+            poolSize: [poolSize, poolSize], strides: strides.map { [$0, $0] }, padding: padding, name: name))
     }
 
     public var spec: LayerSpec { .maxPooling2d(config) }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard config.poolSize.count == 2, config.strides.map({ $0.count == 2 }) ?? true else {
-            throw NNError.invalidArgument("layer '\(name)': pool_size and strides must be one number or [height, width], got \(config.poolSize) and \(config.strides ?? config.poolSize)")
+            throw NNError.invalidArgument(
+                "layer '\(name)': pool_size and strides must be one number or [height, width], got \(config.poolSize) and \(config.strides ?? config.poolSize)")
         }
         return try engine.build(
-            inputShape: inputShape, poolSize: config.poolSize, strides: config.strides ?? config.poolSize, padding: config.padding, layer: name)
+            inputShape: inputShape, poolSize: config.poolSize, strides: config.strides ?? config.poolSize,
+            padding: config.padding, layer: name)
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
