@@ -328,6 +328,22 @@ enum Digits {
         #expect(forward.contains("'conv1d'") && forward.contains("(batch, 8, 3)") && forward.contains("[2, 0, 3]"), "\(forward)")
     }
 
+    /// A batch of no samples is not an error: every layer maps it to an empty batch both ways.
+    @Test func emptyBatchPassesThrough() throws {
+        let layers: [(any Layer, [Int])] = [
+            (Conv2D(3, kernelSize: 3, padding: .same, activation: .relu), [5, 5, 2]), (Conv1D(2, kernelSize: 2), [6, 3]),
+            (MaxPooling2D(), [4, 4, 2]), (AveragePooling1D(), [6, 3]), (GlobalMaxPooling2D(), [4, 4, 2]),
+            (GlobalAveragePooling1D(), [6, 3]),
+        ]
+        for (layer, shape) in layers {
+            try build(layer, shape)
+            let y = try layer.forward(Tensor(zeros: [0] + shape), training: true)
+            #expect(y.shape.first == 0 && y.count == 0, "\(layer.name): \(y.shape)")
+            let dx = try #require(try layer.backward(y, needsInputGradient: true))
+            #expect(dx.shape == [0] + shape, "\(layer.name): \(dx.shape)")
+        }
+    }
+
     @Test func mismatchedChannelsIsAnError() {
         let conv = message {
             let layer = Conv2D(4, kernelSize: 3, name: "rgb")
