@@ -116,7 +116,14 @@ struct WindowGeometry: Hashable, Sendable {
                         let line = image + iy * w * c
                         if dw == 1 && x0 >= 0 && x0 + kw <= w {
                             // The common case: the kernel row is one contiguous run of the image row.
-                            dst.update(from: line + x0 * c, count: rowRun)
+                            // Short runs (few channels) are copied inline: a memmove call per
+                            // 3-float run costs more than the copy.
+                            let source = line + x0 * c
+                            if rowRun <= 16 {
+                                for k in 0..<rowRun { dst[k] = source[k] }
+                            } else {
+                                dst.update(from: source, count: rowRun)
+                            }
                             dst += rowRun
                             continue
                         }
