@@ -61,3 +61,21 @@ void tuna_column_sums(const float *restrict x, size_t rows, size_t cols, float *
 void tuna_broadcast_rows(const float *restrict b, size_t rows, size_t cols, float *restrict y) {
     for (size_t r = 0; r < rows; r++) memcpy(y + r * cols, b, cols * sizeof(float));
 }
+
+TUNA_CLONES
+long tuna_first_nonfinite(const float *restrict x, size_t n) {
+    /* A value is non-finite when its exponent bits are all ones; test blocks branch-free and
+       look closer only at a block that holds one. */
+    const unsigned *bits = (const unsigned *)x;
+    size_t block = 1024;
+    for (size_t start = 0; start < n; start += block) {
+        size_t end = start + block < n ? start + block : n;
+        unsigned bad = 0;
+        for (size_t i = start; i < end; i++) bad |= ((bits[i] & 0x7f800000u) == 0x7f800000u);
+        if (bad) {
+            for (size_t i = start; i < end; i++)
+                if ((bits[i] & 0x7f800000u) == 0x7f800000u) return (long)i;
+        }
+    }
+    return -1;
+}

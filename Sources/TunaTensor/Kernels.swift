@@ -39,4 +39,10 @@ public enum Kernels {
     public static func broadcastRows(_ row: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
         tuna_broadcast_rows(row, rows, columns, y)
     }
+
+    /// The index of the first NaN or infinity, or nil when every value is finite.
+    public static func firstNonFinite(_ x: UnsafePointer<Float>, count: Int) -> Int? {
+        let index = tuna_first_nonfinite(x, count)
+        return index < 0 ? nil : index
+    }
 }

@@ -10,6 +10,7 @@ import TunaTensor
             Dense(3, activation: .softmax)
         }
         model.replicas = replicas
+        model.minimumFlopsPerReplica = 0  // split even this small network, to test the mechanism
         try model.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: .sparseCategoricalCrossentropy(fromLogits: false), metrics: ["accuracy"])
         return model
     }
@@ -27,6 +28,15 @@ import TunaTensor
         }
         for (l1, l2) in zip(a["loss"], b["loss"]) { #expect(abs(l1 - l2) < 1e-5) }
         #expect(a["accuracy"] == b["accuracy"], "metrics see every part's predictions")
+    }
+
+    @Test func smallNetworksAreNotSplitByDefault() throws {
+        let m = try model(seed: 1, replicas: 2)
+        m.minimumFlopsPerReplica = 4_000_000
+        #expect(try m.prepareReplicas(batchSize: 32) == false)
+        m.minimumFlopsPerReplica = 0
+        #expect(try m.prepareReplicas(batchSize: 32) == true)
+        #expect(m.replicaModels.count == 1)
     }
 
     @Test func replicatedTrainingWithDropoutIsReproducibleAndLearns() throws {

@@ -27,4 +27,7 @@ void tuna_column_sums(const float *restrict x, size_t rows, size_t cols, float *
 /* Each row of y (rows x cols) set to b. */
 void tuna_broadcast_rows(const float *restrict b, size_t rows, size_t cols, float *restrict y);
 
+/* Index of the first NaN or infinity in x, or -1 when every value is finite. */
+long tuna_first_nonfinite(const float *restrict x, size_t n);
+
 #endif

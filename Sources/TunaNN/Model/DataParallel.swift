@@ -15,7 +15,10 @@ extension Sequential {
     /// True when this fit splits batches; builds or refreshes the copies.
     func prepareReplicas(batchSize: Int) throws -> Bool {
         let count = min(replicas, batchSize / 2)
-        guard count > 1, !layers.contains(where: { $0 is BatchNormalization }), let inputShape else {
+        // Splitting pays only when each part has real work (not the W1 network at batch 32).
+        let flopsPerSample = parameters.filter(\.trainable).reduce(0) { $0 + 2 * $1.value.count }
+        let worthIt = flopsPerSample * batchSize / max(count, 1) >= minimumFlopsPerReplica
+        guard count > 1, worthIt, !layers.contains(where: { $0 is BatchNormalization }), let inputShape else {
             replicaModels = []
             return false
         }

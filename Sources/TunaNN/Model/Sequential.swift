@@ -29,6 +29,9 @@ public final class Sequential {
     /// with single-threaded BLAS; their gradients are summed before the update (see
     /// `DataParallel.swift`). 1 trains on one thread of control with BLAS's own threads.
     public var replicas = 1
+    /// Below this many multiply-add FLOPs per part and step, a batch is not split (the hand-over
+    /// between threads would cost more than it saves).
+    public var minimumFlopsPerReplica = 4_000_000
     /// The copies (the model itself is the first part).
     var replicaModels: [Sequential] = []
     /// A replica's own batch buffers.
@@ -197,11 +200,10 @@ public final class Sequential {
     }
 
     func checkFinite(_ t: Tensor, role: String) throws {
-        let width = t.rowLength
+        let width = Swift.max(t.rowLength, 1)
         try t.withUnsafeBufferPointer { p in
-            for i in p.indices where !p[i].isFinite {
-                throw NNError.invalidData("\(role) has \(p[i]) at row \(i / Swift.max(width, 1)), column \(i % Swift.max(width, 1))")
-            }
+            guard let base = p.baseAddress, let i = Kernels.firstNonFinite(base, count: p.count) else { return }
+            throw NNError.invalidData("\(role) has \(p[i]) at row \(i / width), column \(i % width)")
         }
     }
 }
