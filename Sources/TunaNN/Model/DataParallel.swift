@@ -85,7 +85,7 @@ extension Sequential {
             for theirs in replica.parameters { theirs.value = .empty }
         }
         value += applyRegularization()
-        if value.isFinite { optimizer.apply(to: own) }
+        if value.isFinite { optimizer.apply(to: own, parts: models.models.count) }
         shareWeights()
         return (value, outputs)
     }

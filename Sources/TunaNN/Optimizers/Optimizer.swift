@@ -1,3 +1,4 @@
+import Foundation
 import TunaTensor
 
 /// Gradient processing shared by every optimizer, with Keras's names.
@@ -54,11 +55,16 @@ extension Optimizer {
     }
 
     /// Applies one update to every trainable parameter from its gradient.
-    public func apply(to parameters: [Parameter]) {
+    ///
+    /// With `parts > 1` the elementwise update runs on that many threads, each over its own
+    /// range of every parameter (every rule here is elementwise; clipping, the learning rate and
+    /// the step count are settled once before, constraints after).
+    public func apply(to parameters: [Parameter], parts: Int = 1) {
         let trainable = parameters.filter(\.trainable)
         let rate = currentLearningRate
         iterations += 1
         clipGradients(trainable)
+        var work: [(weights: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>], count: Int)] = []
         for parameter in trainable {
             let count = parameter.value.count
             // The update reads `count` gradients: a gradient of another size would be read out of bounds.
@@ -72,13 +78,31 @@ extension Optimizer {
                     for i in w.indices { w[i] *= factor }
                 }
             }
-            parameter.gradient.withUnsafeBufferPointer { g in
-                parameter.value.withUnsafeMutableBufferPointer { w in
-                    update(
-                        weights: w.baseAddress!, gradients: g.baseAddress!, slots: slots, count: count,
-                        learningRate: rate, step: iterations)
-                }
+            // Make the storage unique now; the pointers stay valid while `trainable` holds the
+            // parameters and nothing else touches their tensors during the update.
+            let weights = parameter.value.withUnsafeMutableBufferPointer { $0.baseAddress! }
+            let gradients = parameter.gradient.withUnsafeBufferPointer { $0.baseAddress! }
+            work.append((weights, gradients, slots, count))
+        }
+        let step = iterations
+        let chunks = max(1, parts)
+        let run = { (part: Int) in
+            for item in work {
+                let start = item.count * part / chunks, end = item.count * (part + 1) / chunks
+                guard end > start else { continue }
+                self.update(
+                    weights: item.weights + start, gradients: item.gradients + start,
+                    slots: item.slots.map { $0 + start }, count: end - start, learningRate: rate, step: step)
             }
+        }
+        if chunks == 1 {
+            run(0)
+        } else {
+            let shared = UncheckedBox(run)
+            DispatchQueue.concurrentPerform(iterations: chunks) { shared.value($0) }
+        }
+        withExtendedLifetime(trainable) {}
+        for parameter in trainable {
             if let constraint = parameter.constraint { constraint.apply(&parameter.value) }
         }
     }
@@ -161,4 +185,10 @@ public final class OptimizerState {
     deinit {
         for entry in storage.values { for slot in entry.slots { slot.deallocate() } }
     }
+}
+
+/// Hands a closure to `concurrentPerform`; each iteration works on its own ranges.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
