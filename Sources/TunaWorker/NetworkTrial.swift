@@ -25,7 +25,11 @@ struct NetworkTrial {
         let validation = CrossValidation(
             pipeline: pipeline, settings: CVSettings(folds: study.search.folds, shuffle: true, seed: study.search.seed))
         var metrics = plan.metrics
-        if metric != "loss" && !metrics.contains(metric) { metrics.append(metric) }
+        // The study's metric is logged per epoch when the engine knows it (for pruning);
+        // fold-level scores such as rmse and r2 are computed after training.
+        if metric != "loss", !metrics.contains(metric), (try? MetricName.make(metric, loss: plan.loss)) != nil {
+            metrics.append(metric)
+        }
         var pruned = false
         var lastReported: Double?
         let result = try validation.run(dataset, progress: { _, _ in pruned ? .stop : .proceed }) { fold in
@@ -49,6 +53,16 @@ struct NetworkTrial {
             let logs = try model.evaluate(fold.validationFeatures, validationTargets, batchSize: 256)
             var scores: [String: Double] = [:]
             for name in logs.names { scores[name] = logs[name] }
+            if case .values(let truth) = fold.validationTargetsOriginal {
+                // Regression errors in the target's own units (grams, not standard deviations),
+                // whatever scaling the pipeline applied to train on.
+                let predicted = fold.pipeline.inverseTargets(
+                    try model.predict(fold.validationFeatures, batchSize: 256).scalars.map(Double.init))
+                scores["mae"] = RegressionMetrics.meanAbsoluteError(truth, predicted)
+                scores["mse"] = RegressionMetrics.meanSquaredError(truth, predicted)
+                scores["rmse"] = RegressionMetrics.rootMeanSquaredError(truth, predicted)
+                scores["r2"] = RegressionMetrics.r2(truth, predicted)
+            }
             return FoldResult(metrics: scores, epochs: history.epochCount)
         }
         let key = metric
