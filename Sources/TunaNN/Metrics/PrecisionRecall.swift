@@ -1,13 +1,31 @@
 import TunaTensor
 
-/// Counts of thresholded predictions against 0/1 targets, element by element (as Keras's
-/// `Precision` and `Recall` do for any output shape).
-struct ConfusionCounts {
-    var truePositives = 0.0
-    var falsePositives = 0.0
-    var falseNegatives = 0.0
+/// Precision (TP / (TP + FP)) or recall (TP / (TP + FN)) of thresholded predictions against 0/1
+/// targets, element by element, as Keras's `Precision` and `Recall` compute them for any output
+/// shape; 0 when the denominator is empty.
+public struct ThresholdedRate: Metric {
+    public enum Kind: String, Sendable { case precision, recall }
 
-    mutating func add(predictions: Tensor, targets: Tensor, threshold: Float) {
+    public let kind: Kind
+    public let threshold: Float
+    private var truePositives = 0.0
+    private var falsePositives = 0.0
+    private var falseNegatives = 0.0
+
+    public init(_ kind: Kind, threshold: Float = 0.5) {
+        self.kind = kind
+        self.threshold = threshold
+    }
+
+    public var name: String { kind.rawValue }
+
+    public mutating func reset() {
+        truePositives = 0
+        falsePositives = 0
+        falseNegatives = 0
+    }
+
+    public mutating func update(predictions: Tensor, targets: Tensor) {
         predictions.withUnsafeBufferPointer { p in
             targets.withUnsafeBufferPointer { t in
                 for i in 0..<Swift.min(p.count, t.count) {
@@ -19,36 +37,9 @@ struct ConfusionCounts {
             }
         }
     }
-}
 
-/// TP / (TP + FP); 0 when nothing was predicted positive.
-public struct Precision: Metric {
-    public let name = "precision"
-    public let threshold: Float
-    private var counts = ConfusionCounts()
-    public init(threshold: Float = 0.5) { self.threshold = threshold }
-    public mutating func reset() { counts = ConfusionCounts() }
-    public mutating func update(predictions: Tensor, targets: Tensor) {
-        counts.add(predictions: predictions, targets: targets, threshold: threshold)
-    }
     public func result() -> Double {
-        let denominator = counts.truePositives + counts.falsePositives
-        return denominator == 0 ? 0 : counts.truePositives / denominator
-    }
-}
-
-/// TP / (TP + FN); 0 when there were no positives.
-public struct Recall: Metric {
-    public let name = "recall"
-    public let threshold: Float
-    private var counts = ConfusionCounts()
-    public init(threshold: Float = 0.5) { self.threshold = threshold }
-    public mutating func reset() { counts = ConfusionCounts() }
-    public mutating func update(predictions: Tensor, targets: Tensor) {
-        counts.add(predictions: predictions, targets: targets, threshold: threshold)
-    }
-    public func result() -> Double {
-        let denominator = counts.truePositives + counts.falseNegatives
-        return denominator == 0 ? 0 : counts.truePositives / denominator
+        let denominator = truePositives + (kind == .precision ? falsePositives : falseNegatives)
+        return denominator == 0 ? 0 : truePositives / denominator
     }
 }
