@@ -36,13 +36,23 @@ struct Validate: ParsableCommand {
         }
         let s = study.search
         lines.append("  search     \(s.algorithm.rawValue), \(s.direction.rawValue) \(s.metric), \(s.trials) trials, \(s.folds) folds, seed \(s.seed)")
-        if let pruner = s.pruner { lines.append("  pruner     \(pruner)") }
+        if let pruner = s.pruner { lines.append("  pruner     \(describe(pruner))") }
         for parameter in s.space.parameters {
             var line = "  param      \(parameter.name): \(describe(parameter.domain))"
             if let condition = parameter.when { line += " when \(condition)" }
             lines.append(line)
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ pruner: PrunerConfig) -> String {
+        switch pruner {
+        case .none: return "none"
+        case .median(let p): return "median (startup \(p.startupTrials) trials, warm-up \(p.warmupSteps) steps)"
+        case .percentile(let p): return "percentile \(p.percentile) (startup \(p.startupTrials) trials, warm-up \(p.warmupSteps) steps)"
+        case .successiveHalving(let p): return "successive halving (reduction factor \(p.reductionFactor))"
+        case .hyperband(let p): return "hyperband (reduction factor \(p.reductionFactor))"
+        }
     }
 
     static func describe(_ domain: Domain) -> String {
