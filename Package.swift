@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec"]),
         .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker"]),
-        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch"]),
+        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire"]),
     ]
 )

@@ -20,6 +20,9 @@ struct Daemon: ParsableCommand {
     @Option(help: "Seconds between heartbeats.")
     var heartbeat = 1.0
 
+    @Option(help: "Heartbeats a worker may miss before its trial goes to another worker.")
+    var liveness = 3
+
     func run() throws {
         _ = SQLiteTrialStore.keepFreedHeap()
         BLAS.setThreads(1)
@@ -29,7 +32,7 @@ struct Daemon: ParsableCommand {
         }
         let scheduler: Scheduler
         do {
-            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, exitWhenDone: false, log: log))
+            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: false, log: log))
         } catch {
             FileHandle.standardError.write(Data("tuna daemon: \(error)\n".utf8))
             throw ExitCode(1)

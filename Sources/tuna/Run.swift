@@ -30,6 +30,9 @@ struct Run: ParsableCommand {
     @Option(help: "Seconds between heartbeats.")
     var heartbeat = 1.0
 
+    @Option(help: "Heartbeats a worker may miss before its trial goes to another worker.")
+    var liveness = 3
+
     @Flag(help: "No progress line, only the leaderboard.")
     var quiet = false
 
@@ -48,7 +51,7 @@ struct Run: ParsableCommand {
         let store = try openStore(db)
         let progress = ProgressLine(enabled: !quiet)
         let scheduler = try Scheduler(store: store, options: .init(
-            bind: bind, heartbeat: heartbeat, liveness: 3, exitWhenDone: true,
+            bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
             log: { message in progress.log(message) }))
         let active = try scheduler.add(parsed, trialBudget: trials)
         progress.log("study \(parsed.name): \(active.finishedCount)/\(active.budget) trials done; scheduler at \(scheduler.endpoint); database \(db)")

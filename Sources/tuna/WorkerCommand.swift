@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunaTensor
 import TunaWorker
 
 /// `tuna worker --connect tcp://HOST:PORT [--jobs N]`: attach trial runners to a scheduler,
@@ -55,7 +56,9 @@ struct WorkerCommand: ParsableCommand {
             if children.contains(where: { $0.terminationStatus != 0 && $0.terminationReason == .exit }) { throw ExitCode(1) }
             return
         }
-        setenv("OPENBLAS_NUM_THREADS", "1", 0)
+        // One trial per process, one core per trial: OpenBLAS read its environment at start-up,
+        // so set the thread count directly.
+        BLAS.setThreads(1)
         let stop = StopSignal()
         let logging = verbose
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TunaSearch
 import TunaStore
+import TunaWire
 
 /// The daemon end to end: the real `tuna` executable, real worker processes, real ZeroMQ
 /// sockets on 127.0.0.1 and a real SQLite file.
@@ -177,5 +178,29 @@ struct SQLiteTrialStoreWaiter {
         }
         Issue.record("no \(count) matching trial(s) in \(study) within \(timeout) s")
         return []
+    }
+}
+
+/// A worker speaking another protocol version is refused with a message saying so.
+@Suite struct ProtocolVersionTests {
+    @Test func anotherProtocolVersionIsRefused() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("branin.yaml", EndToEndTests.branin)
+        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--db", workspace.db], in: workspace.url)
+        defer {
+            kill(scheduler.process.processIdentifier, SIGTERM)
+            scheduler.wait()
+        }
+        let line = try #require(scheduler.waitForError(containing: "scheduler at "))
+        let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.connect(endpoint)
+        try socket.send([Array("tuna/0".utf8), Array("hello".utf8), Array("{}".utf8)])
+        let reply = try Envelope(frames: try #require(try socket.receive(timeoutMilliseconds: 5000)))
+        #expect(reply.type == .refuse)
+        let reason = try reply.decode([String: String].self)["reason"] ?? ""
+        #expect(reason.contains("tuna/0") && reason.contains("tuna/1"), "\(reason)")
+        #expect(scheduler.waitForError(containing: "refused a worker") != nil)
     }
 }
