@@ -18,11 +18,13 @@ public enum LayerSpec: Hashable, Sendable {
     case globalMaxPooling2d(GlobalPoolingConfig)
     case globalAveragePooling1d(GlobalPoolingConfig)
     case globalAveragePooling2d(GlobalPoolingConfig)
+    case lstm(LSTM.Config)
 
     public static let knownNames = [
         "dense", "dropout", "activation", "flatten", "batch_normalization", "conv1d", "conv2d",
         "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
+        "lstm",
     ]
 
     /// Layers that may be named without settings, as a bare string (`"global_average_pooling2d"`).
@@ -57,6 +59,7 @@ public enum LayerSpec: Hashable, Sendable {
         case .flatten: Flatten()
         case .batchNormalization(let config): BatchNormalization(config)
         case .conv1d(let config): Conv1D(config)
+        case .lstm(let config): LSTM(config)
         case .conv2d(let config): Conv2D(config)
         case .maxPooling1d(let config): MaxPooling1D(config)
         case .maxPooling2d(let config): MaxPooling2D(config)
@@ -78,6 +81,7 @@ public enum LayerSpec: Hashable, Sendable {
         case .flatten: "flatten"
         case .batchNormalization: "batch_normalization"
         case .conv1d: "conv1d"
+        case .lstm: "lstm"
         case .conv2d: "conv2d"
         case .maxPooling1d: "max_pooling1d"
         case .maxPooling2d: "max_pooling2d"
@@ -127,6 +131,8 @@ extension LayerSpec: Codable {
             } else {
                 self = .batchNormalization(try container.decode(BatchNormalization.Config.self, forKey: key))
             }
+        case "lstm":
+            self = .lstm(try container.decode(LSTM.Config.self, forKey: key))
         case "conv1d":
             self = .conv1d(try container.decode(Conv1D.Config.self, forKey: key))
         case "conv2d":
@@ -162,6 +168,7 @@ extension LayerSpec: Codable {
         case .flatten: try container.encode([String: String](), forKey: key)
         case .batchNormalization(let config): try container.encode(config, forKey: key)
         case .conv1d(let config): try container.encode(config, forKey: key)
+        case .lstm(let config): try container.encode(config, forKey: key)
         case .conv2d(let config): try container.encode(config, forKey: key)
         case .maxPooling1d(let config), .averagePooling1d(let config): try container.encode(config, forKey: key)
         case .maxPooling2d(let config), .averagePooling2d(let config): try container.encode(config, forKey: key)
@@ -494,5 +501,25 @@ extension Constraint {
             var c = encoder.container(keyedBy: DynamicKey.self)
             try c.encode(value, forKey: DynamicKey("max_norm"))
         }
+    }
+}
+
+extension LSTM.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable { case units, returnSequences = "return_sequences", name }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "lstm")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            units: try c.decode(Int.self, forKey: .units),
+            returnSequences: try c.decodeIfPresent(Bool.self, forKey: .returnSequences) ?? false,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(units, forKey: .units)
+        try c.encode(returnSequences, forKey: .returnSequences)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }
