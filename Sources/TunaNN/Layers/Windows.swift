@@ -211,7 +211,9 @@ func checkWindowBatch(_ x: Tensor, expected: [Int], layer: String) throws {
 /// The convolution engine shared by Conv1D and Conv2D: im2col over the whole batch, one GEMM
 /// against the kernel viewed as `(kh * kw * in, filters)`, bias and activation; backward is
 /// `dW = colsᵀ dZ`, `db = Σ dZ`, `dCols = dZ Wᵀ` and col2im. All buffers live here and are
-/// reused from step to step.
+/// reused from step to step. Backward needs the patches of the training forward (not the input
+/// itself); an inference forward in between overwrites them, so backward then throws instead of
+/// using the wrong ones (the pooling engines behave the same way).
 final class ConvolutionEngine {
     var geometry: WindowGeometry?
     var inputShape: [Int] = []
