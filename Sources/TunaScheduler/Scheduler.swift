@@ -220,6 +220,10 @@ public final class Scheduler {
         case .progress:
             let progress = try envelope.decode(ProgressMessage.self)
             guard let study = study(owning: progress.trialID, worker: worker) else { return }
+            if let fold = progress.fold {
+                try store.recordFoldValue(trial: progress.trialID, FoldValue(fold: fold, value: progress.value, seconds: progress.seconds))
+                return
+            }
             try store.recordIntermediate(trial: progress.trialID, step: progress.step, value: progress.value)
             let prune = study.report(trial: progress.trialID, step: progress.step, value: progress.value)
             send(identity, try Envelope(.decision, DecisionMessage(trialID: progress.trialID, prune: prune)))

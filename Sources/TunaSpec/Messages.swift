@@ -73,15 +73,20 @@ public struct DatasetMessage: Codable, Sendable, Equatable {
     }
 }
 
-/// Worker → scheduler: an intermediate value (an epoch's or a fold's score).
+/// Worker → scheduler: an intermediate value (an epoch's score, answered with a prune
+/// decision), or a finished fold's score when `fold` is set (stored as it happens).
 public struct ProgressMessage: Codable, Sendable, Equatable {
     public var trialID: Int64
     public var step: Int
     public var value: Double
-    public init(trialID: Int64, step: Int, value: Double) {
+    public var fold: Int?
+    public var seconds: Double?
+    public init(trialID: Int64, step: Int, value: Double, fold: Int? = nil, seconds: Double? = nil) {
         self.trialID = trialID
         self.step = step
         self.value = value
+        self.fold = fold
+        self.seconds = seconds
     }
 }
 

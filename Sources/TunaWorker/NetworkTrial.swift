@@ -19,7 +19,8 @@ struct NetworkTrial {
     var metric: String { study.search.metric }
 
     func run(
-        dataset: Dataset, report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool
+        dataset: Dataset, report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool,
+        reportFold: (_ fold: Int, _ value: Double, _ seconds: Double) -> Void = { _, _, _ in }
     ) throws -> (value: Double, std: Double?, folds: [Double], seconds: [Double], metrics: [String: Double], pruned: Bool) {
         let pipeline = try study.preprocess.map { try $0.decode(Pipeline.self, what: "preprocess") } ?? Pipeline()
         let validation = CrossValidation(
@@ -32,7 +33,10 @@ struct NetworkTrial {
         }
         var pruned = false
         var lastReported: Double?
-        let result = try validation.run(dataset, progress: { _, _ in pruned ? .stop : .proceed }) { fold in
+        let result = try validation.run(dataset, progress: { fold, _ in
+            if let value = fold.metrics[metric] { reportFold(fold.fold, value, fold.seconds) }
+            return pruned ? .stop : .proceed
+        }) { fold in
             let model = try Sequential(
                 inputShape: Array(fold.trainFeatures.shape.dropFirst()), layers: plan.layers, seed: seed &+ UInt64(fold.fold))
             try model.compile(optimizer: plan.optimizer, loss: plan.loss, metrics: metrics)

@@ -13,7 +13,8 @@ public struct TrialExecutor: Sendable {
     /// `dataPath` replaces the study's data file (a copy received by content hash).
     public func run(
         _ assignment: AssignMessage, study: Study, dataPath: String? = nil,
-        report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool
+        report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool,
+        reportFold: ((_ fold: Int, _ value: Double, _ seconds: Double) -> Void)? = nil
     ) throws -> ResultMessage {
         let start = Date()
         switch study.objective {
@@ -34,7 +35,9 @@ public struct TrialExecutor: Sendable {
             if let dataPath { data.path = dataPath }
             let plan = try template.resolve(assignment.params)
             let trial = NetworkTrial(study: study, data: data, plan: plan, seed: study.search.seed &+ UInt64(assignment.number))
-            let outcome = try trial.run(dataset: try datasets.dataset(for: data), report: report)
+            let outcome = try trial.run(dataset: try datasets.dataset(for: data), report: report) { fold, value, seconds in
+                reportFold?(fold, value, seconds)
+            }
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, std: outcome.std, foldValues: outcome.folds,
                 foldSeconds: outcome.seconds, metrics: outcome.metrics, seconds: Date().timeIntervalSince(start),

@@ -212,10 +212,13 @@ public final class Worker {
         let thread = Thread {
             do {
                 let study = try studies.study(for: assignment)
-                let result = try executor.run(assignment, study: study, dataPath: dataPath) { step, value in
+                let result = try executor.run(assignment, study: study, dataPath: dataPath, report: { step, value in
                     job.post(try? Envelope(.progress, ProgressMessage(trialID: assignment.trialID, step: step, value: value)))
                     return job.pruneRequested
-                }
+                }, reportFold: { fold, value, seconds in
+                    job.post(try? Envelope(.progress, ProgressMessage(
+                        trialID: assignment.trialID, step: fold, value: value, fold: fold, seconds: seconds)))
+                })
                 job.finish(try? Envelope(.result, result))
             } catch {
                 job.finish(try? Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "\(error)")), failed: true)
