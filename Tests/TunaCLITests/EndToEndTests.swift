@@ -204,3 +204,26 @@ struct SQLiteTrialStoreWaiter {
         #expect(scheduler.waitForError(containing: "refused a worker") != nil)
     }
 }
+
+/// A trial that keeps failing is retried up to `max_attempts`, then marked FAIL with the reason.
+@Suite struct FailingTrialTests {
+    @Test func failingTrialsAreRetriedThenFailWithTheReason() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("fails.yaml", """
+            name: e2e-fails
+            objective: {command: [sh, -c, "echo 'out of memory' >&2; exit 3"]}
+            search: {algorithm: random, trials: 3, max_attempts: 2, parameters: {x: {float: [0, 1]}}}
+            """)
+        let (status, output, errors) = try TunaProcess.run(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url)
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("3 fail"), "\(output)")
+        let store = try SQLiteTrialStore(readOnlyPath: workspace.db)
+        let record = try #require(try store.study(named: "e2e-fails"))
+        let trials = try store.trials(study: record.id, states: nil)
+        #expect(trials.count == 3)
+        for trial in trials {
+            #expect(trial.state == .fail && trial.attempts == 2, "\(trial.state) after \(trial.attempts) attempts")
+            #expect(trial.error?.contains("sh exited with status 3: out of memory") == true, "\(trial.error ?? "no error")")
+        }
+    }
+}
