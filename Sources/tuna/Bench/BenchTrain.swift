@@ -10,8 +10,8 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Training throughput (samples/s, GFLOP/s) on the reference workloads W1-W4.")
 
-    @Option(help: "Workload ids, comma-separated.")
-    var only = "W1,W2"
+    @Option(help: "Workload ids, comma-separated (W1 seed-mlp, W2 mnist-mlp, W3 cnn, W4 lstm).")
+    var only = "W1,W2,W3,W4"
 
     @Option(help: "BLAS thread counts to measure, comma-separated.")
     var threads = "1,2"

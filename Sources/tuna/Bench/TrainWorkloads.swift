@@ -19,7 +19,7 @@ struct TrainWorkload: Sendable {
         zip(sizes, sizes.dropFirst()).reduce(0) { $0 + 2 * $1.0 * $1.1 }
     }
 
-    static let all: [TrainWorkload] = [seedMLP, mnistMLP]
+    static let all: [TrainWorkload] = [seedMLP, mnistMLP, cnn, lstm]
 
     static let seedMLP = TrainWorkload(
         id: "W1", name: "seed-mlp", rows: 10_000, batchSize: 32, epochs: 2,
@@ -55,6 +55,49 @@ struct TrainWorkload: Sendable {
                 Dense(10)
             }
             try model.compile(optimizer: Adam(learningRate: 1e-3), loss: .sparseCategoricalCrossentropy(fromLogits: true))
+            return model
+        })
+
+    static let cnn = TrainWorkload(
+        id: "W3", name: "cnn", rows: 10_000, batchSize: 64, epochs: 1,
+        forwardFlopsPerSample: 26 * 26 * 32 * 9 * 2 + 11 * 11 * 64 * 9 * 32 * 2 + 2 * 1600 * 128 + 2 * 128 * 10,
+        makeData: {
+            var g = SeededGenerator(seed: 0)
+            let x = Tensor(shape: [10_000, 28, 28, 1]) { _ in g.nextFloat() }
+            let y = Tensor(shape: [10_000]) { _ in Float(g.nextInt(below: 10)) }
+            return (x, y)
+        },
+        makeModel: {
+            let model = try Sequential(inputShape: [28, 28, 1], seed: 0) {
+                Conv2D(32, kernelSize: 3, activation: .relu)
+                MaxPooling2D(poolSize: 2)
+                Conv2D(64, kernelSize: 3, activation: .relu)
+                MaxPooling2D(poolSize: 2)
+                Flatten()
+                Dense(128, activation: .relu)
+                Dense(10)
+            }
+            try model.compile(optimizer: Adam(learningRate: 1e-3), loss: .sparseCategoricalCrossentropy(fromLogits: true))
+            return model
+        })
+
+    static let lstm = TrainWorkload(
+        id: "W4", name: "lstm", rows: 10_000, batchSize: 32, epochs: 1,
+        forwardFlopsPerSample: 50 * 2 * 4 * 64 * (8 + 64) + 2 * 64,
+        makeData: {
+            var g = SeededGenerator(seed: 0)
+            let x = Tensor(shape: [10_000, 50, 8]) { _ in Float(g.nextNormal()) }
+            let y = Tensor(shape: [10_000, 1]) { r in
+                (0..<50).reduce(Float(0)) { $0 + x[r, $1, 0] } / 50 + 0.1 * Float(g.nextNormal())
+            }
+            return (x, y)
+        },
+        makeModel: {
+            let model = try Sequential(inputShape: [50, 8], seed: 0) {
+                LSTM(64)
+                Dense(1)
+            }
+            try model.compile(optimizer: Adam(learningRate: 1e-3), loss: .meanSquaredError)
             return model
         })
 }
