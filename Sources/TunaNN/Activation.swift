@@ -176,7 +176,8 @@ extension Activation: Codable {
         }
         let settings = try container.nestedContainer(keyedBy: DynamicKey.self, forKey: key)
         let alpha = try settings.decodeIfPresent(Float.self, forKey: DynamicKey("alpha"))
-        switch try decodingName(decoder) { try Activation(name: key.stringValue) } {
+        let named = try decodingName(decoder) { try Activation(name: key.stringValue) }
+        switch named {
         case .leakyReLU(let defaultAlpha): self = .leakyReLU(alpha: alpha ?? defaultAlpha)
         case .elu(let defaultAlpha): self = .elu(alpha: alpha ?? defaultAlpha)
         case let other: self = other

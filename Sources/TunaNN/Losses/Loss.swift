@@ -235,7 +235,8 @@ extension Loss: Codable {
         }
         let settings = try container.nestedContainer(keyedBy: DynamicKey.self, forKey: key)
         let fromLogits = try settings.decodeIfPresent(Bool.self, forKey: DynamicKey("from_logits")) ?? false
-        switch try decodingName(decoder) { try Loss(name: key.stringValue) } {
+        let named = try decodingName(decoder) { try Loss(name: key.stringValue) }
+        switch named {
         case .huber: self = .huber(delta: try settings.decodeIfPresent(Float.self, forKey: DynamicKey("delta")) ?? 1)
         case .binaryCrossentropy: self = .binaryCrossentropy(fromLogits: fromLogits)
         case .categoricalCrossentropy: self = .categoricalCrossentropy(fromLogits: fromLogits)
