@@ -54,6 +54,9 @@ public final class LSTM: Layer {
     }
 
     public var spec: LayerSpec { .lstm(config) }
+
+    /// Every weight is used once per step.
+    public var forwardFlopsPerSample: Int { 2 * steps * (features + config.units) * 4 * config.units }
     public var parameters: [Parameter] { [kernel, recurrentKernel, bias].compactMap { $0 } }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {

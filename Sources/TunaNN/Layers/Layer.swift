@@ -20,10 +20,17 @@ public protocol Layer: AnyObject {
     /// Maps the gradient of the loss with respect to this layer's output to the gradient with
     /// respect to its input (nil when `needsInputGradient` is false), writing parameter gradients.
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor?
+    /// Multiply-add FLOPs of one sample's forward pass (see the default below).
+    var forwardFlopsPerSample: Int { get }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+
+    /// Multiply-add FLOPs of one sample's forward pass, for deciding whether a batch is worth
+    /// splitting across cores. Each weight used once per sample, by default; layers that reuse
+    /// their weights across steps or positions say more.
+    public var forwardFlopsPerSample: Int { 2 * parameters.reduce(0) { $0 + $1.value.count } }
 }
 
 /// A layer whose last step is an activation, so that a following cross-entropy loss can hand it

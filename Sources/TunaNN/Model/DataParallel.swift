@@ -16,7 +16,7 @@ extension Sequential {
     func prepareReplicas(batchSize: Int) throws -> Bool {
         let count = min(replicas, batchSize / 2)
         // Splitting pays only when each part has real work (not the W1 network at batch 32).
-        let flopsPerSample = parameters.filter(\.trainable).reduce(0) { $0 + 2 * $1.value.count }
+        let flopsPerSample = layers.reduce(0) { $0 + $1.forwardFlopsPerSample }
         let worthIt = flopsPerSample * batchSize / max(count, 1) >= minimumFlopsPerReplica
         guard count > 1, worthIt, !layers.contains(where: { $0 is BatchNormalization }), let inputShape else {
             replicaModels = []
