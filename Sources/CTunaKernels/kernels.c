@@ -79,3 +79,41 @@ long tuna_first_nonfinite(const float *restrict x, size_t n) {
     }
     return -1;
 }
+
+/* tanh as x P(x^2) / Q(x^2) on [-7.9053, 7.9053] (the float saturation point), as Eigen's ptanh. */
+static inline float tuna_tanh(float x) {
+    const float clamp = 7.90531110763549805f;
+    x = x > clamp ? clamp : (x < -clamp ? -clamp : x);
+    float x2 = x * x;
+    float p = -2.76076847742355e-16f;
+    p = p * x2 + 2.00018790482477e-13f;
+    p = p * x2 + -8.60467152213735e-11f;
+    p = p * x2 + 5.12229709037114e-08f;
+    p = p * x2 + 1.48572235717979e-05f;
+    p = p * x2 + 6.37261928875436e-04f;
+    p = p * x2 + 4.89352455891786e-03f;
+    float q = 1.19825839466702e-06f;
+    q = q * x2 + 1.18534705686654e-04f;
+    q = q * x2 + 2.26843463243900e-03f;
+    q = q * x2 + 4.89352518554385e-03f;
+    return x * p / q;
+}
+
+static inline float tuna_sigmoid(float x) { return 0.5f * tuna_tanh(0.5f * x) + 0.5f; }
+
+TUNA_CLONES
+void tuna_lstm_cell(float *restrict z, const float *restrict c_prev, float *restrict c, float *restrict c_tanh,
+                    float *restrict h, size_t u) {
+    float *zi = z, *zf = z + u, *zg = z + 2 * u, *zo = z + 3 * u;
+    for (size_t j = 0; j < u; j++) zi[j] = tuna_sigmoid(zi[j]);
+    for (size_t j = 0; j < u; j++) zf[j] = tuna_sigmoid(zf[j]);
+    for (size_t j = 0; j < u; j++) zg[j] = tuna_tanh(zg[j]);
+    for (size_t j = 0; j < u; j++) zo[j] = tuna_sigmoid(zo[j]);
+    if (c_prev) {
+        for (size_t j = 0; j < u; j++) c[j] = zf[j] * c_prev[j] + zi[j] * zg[j];
+    } else {
+        for (size_t j = 0; j < u; j++) c[j] = zi[j] * zg[j];
+    }
+    for (size_t j = 0; j < u; j++) c_tanh[j] = tuna_tanh(c[j]);
+    for (size_t j = 0; j < u; j++) h[j] = zo[j] * c_tanh[j];
+}

@@ -45,4 +45,14 @@ public enum Kernels {
         let index = tuna_first_nonfinite(x, count)
         return index < 0 ? nil : index
     }
+
+    /// One LSTM step for one row (see `tuna_lstm_cell`): activates the gates in `z` in place and
+    /// writes the cell, its tanh and the state.
+    @inline(__always)
+    public static func lstmCell(
+        gates z: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>?, cell: UnsafeMutablePointer<Float>,
+        cellTanh: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>, units: Int
+    ) {
+        tuna_lstm_cell(z, previousCell, cell, cellTanh, state, units)
+    }
 }

@@ -27,6 +27,13 @@ void tuna_column_sums(const float *restrict x, size_t rows, size_t cols, float *
 /* Each row of y (rows x cols) set to b. */
 void tuna_broadcast_rows(const float *restrict b, size_t rows, size_t cols, float *restrict y);
 
+/* One LSTM step for one row: z holds the pre-activations of the gates (i, f, g, o; 4u values)
+   and is overwritten with their activations; c_prev may be NULL (zero state). Writes the cell
+   c, tanh(c) and the state h. tanh and the sigmoid use a rational approximation (absolute
+   error below 4e-7) that vectorises, unlike libm's. */
+void tuna_lstm_cell(float *restrict z, const float *restrict c_prev, float *restrict c, float *restrict c_tanh,
+                    float *restrict h, size_t u);
+
 /* Index of the first NaN or infinity in x, or -1 when every value is finite. */
 long tuna_first_nonfinite(const float *restrict x, size_t n);
 

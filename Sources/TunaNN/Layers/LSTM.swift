@@ -109,16 +109,7 @@ public final class LSTM: Layer {
                                                     let zr = z + (r * t + step) * g4
                                                     let cr = c + (r * t + step) * u, ctr = ct + (r * t + step) * u, hr = h + (r * t + step) * u
                                                     let cPrev: UnsafePointer<Float>? = step == 0 ? nil : UnsafePointer(c + (r * t + step - 1) * u)
-                                                    for j in 0..<u {
-                                                        let i = Activation.sigmoid(zr[j]), f = Activation.sigmoid(zr[u + j])
-                                                        let g = tanhf(zr[2 * u + j]), o = Activation.sigmoid(zr[3 * u + j])
-                                                        zr[j] = i; zr[u + j] = f; zr[2 * u + j] = g; zr[3 * u + j] = o
-                                                        let cell = f * (cPrev?[j] ?? 0) + i * g
-                                                        cr[j] = cell
-                                                        let tc = tanhf(cell)
-                                                        ctr[j] = tc
-                                                        hr[j] = o * tc
-                                                    }
+                                                    Kernels.lstmCell(gates: zr, previousCell: cPrev, cell: cr, cellTanh: ctr, state: hr, units: u)
                                                 }
                                             }
                                         }
