@@ -30,6 +30,21 @@ import TunaTensor
         #expect(a["accuracy"] == b["accuracy"], "metrics see every part's predictions")
     }
 
+    /// The split decision counts real work: a convolution's kernel once per output position, an
+    /// LSTM's weights once per step.
+    @Test func layersReportTheirForwardFlops() throws {
+        var g = SeededGenerator(seed: 0)
+        let conv = Conv2D(4, kernelSize: 3)
+        _ = try conv.build(inputShape: [6, 6, 2], generator: &g)
+        #expect(conv.forwardFlopsPerSample == 2 * (4 * 4) * (3 * 3 * 2 * 4))
+        let lstm = LSTM(5)
+        _ = try lstm.build(inputShape: [7, 3], generator: &g)
+        #expect(lstm.forwardFlopsPerSample == 2 * 7 * (3 + 5) * 4 * 5)
+        let dense = Dense(10)
+        _ = try dense.build(inputShape: [4], generator: &g)
+        #expect(dense.forwardFlopsPerSample == 2 * (4 * 10 + 10))
+    }
+
     @Test func smallNetworksAreNotSplitByDefault() throws {
         let m = try model(seed: 1, replicas: 2)
         m.minimumFlopsPerReplica = 4_000_000

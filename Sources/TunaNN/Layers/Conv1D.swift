@@ -75,6 +75,8 @@ public final class Conv1D: ActivatedLayer {
 
     public var spec: LayerSpec { .conv1d(config) }
 
+    public var forwardFlopsPerSample: Int { engine.flopsPerSample }
+
     public var parameters: [Parameter] { [engine.kernel, engine.bias].compactMap { $0 } }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {

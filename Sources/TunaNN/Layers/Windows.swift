@@ -223,6 +223,12 @@ final class ConvolutionEngine {
     let activation: Activation
     let filters: Int
 
+    /// Each kernel weight is used once per output position.
+    var flopsPerSample: Int {
+        let positions = outputShape.reduce(1, *) / max(filters, 1)
+        return 2 * positions * (kernel?.value.count ?? 0)
+    }
+
     private var cols = Tensor.empty
     private var hasTrainingCols = false
     private var preActivation = Tensor.empty
