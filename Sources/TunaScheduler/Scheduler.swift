@@ -43,9 +43,13 @@ public final class Scheduler {
     /// When set, dispatch latencies are recorded (the daemon benchmark).
     public var dispatchLatencies: LatencyRecorder?
 
+    /// An exclusive lock on `<database>.lock`: one scheduler writes a database at a time.
+    private let lockDescriptor: Int32
+
     public init(store: SQLiteTrialStore, options: Options) throws {
         self.store = store
         self.options = options
+        lockDescriptor = try Self.lockDatabase(store.path)
         context = try ZMQContext()
         socket = try ZMQSocket(context, .router)
         try socket.setOption(SocketOption.routerMandatory, 1)
@@ -59,6 +63,29 @@ public final class Scheduler {
 
     public struct SchedulerError: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    deinit { close(lockDescriptor) }
+
+    /// Takes the database's lock file, or says which process holds it. The lock goes with the
+    /// process, so a crashed scheduler never leaves a stale one behind.
+    static func lockDatabase(_ path: String) throws -> Int32 {
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else {
+            throw SchedulerError(description: "cannot create the lock file \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = read(descriptor, &buffer, buffer.count)
+            close(descriptor)
+            let holder = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            throw SchedulerError(description: "the database \(path) is in use by another scheduler (pid \(holder))")
+        }
+        _ = ftruncate(descriptor, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pwrite(descriptor, pid, pid.count, 0)
+        return descriptor
     }
 
     /// Adds a study: a new one is created in the store; a known one (same name) resumes, with

@@ -50,9 +50,15 @@ struct Run: ParsableCommand {
         BLAS.setThreads(1)
         let store = try openStore(db)
         let progress = ProgressLine(enabled: !quiet)
-        let scheduler = try Scheduler(store: store, options: .init(
-            bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
-            log: { message in progress.log(message) }))
+        let scheduler: Scheduler
+        do {
+            scheduler = try Scheduler(store: store, options: .init(
+                bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
+                log: { message in progress.log(message) }))
+        } catch {
+            FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let active = try scheduler.add(parsed, trialBudget: trials)
         progress.log("study \(parsed.name): \(active.finishedCount)/\(active.budget) trials done; scheduler at \(scheduler.endpoint); database \(db)")
         let stop = StopSignal()

@@ -151,6 +151,9 @@ import TunaWire
         let (busyStatus, _, busyErrors) = try TunaProcess.run(
             ["run", study, "--bind", endpoint, "--db", workspace.url.appendingPathComponent("other.sqlite").path], in: workspace.url)
         #expect(busyStatus != 0 && busyErrors.contains("Address already in use"), "\(busyErrors)")
+        let (lockedStatus, _, lockedErrors) = try TunaProcess.run(["run", study, "--db", workspace.db], in: workspace.url)
+        #expect(lockedStatus == 1, "\(lockedErrors)")
+        #expect(lockedErrors.contains("is in use by another scheduler (pid \(holder.process.processIdentifier))"), "\(lockedErrors)")
         kill(holder.process.processIdentifier, SIGTERM)
         holder.wait()
     }
