@@ -19,12 +19,13 @@ public enum LayerSpec: Hashable, Sendable {
     case globalAveragePooling1d(GlobalPoolingConfig)
     case globalAveragePooling2d(GlobalPoolingConfig)
     case lstm(LSTM.Config)
+    case gru(GRU.Config)
 
     public static let knownNames = [
         "dense", "dropout", "activation", "flatten", "batch_normalization", "conv1d", "conv2d",
         "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
-        "lstm",
+        "lstm", "gru",
     ]
 
     /// Layers that may be named without settings, as a bare string (`"global_average_pooling2d"`).
@@ -60,6 +61,7 @@ public enum LayerSpec: Hashable, Sendable {
         case .batchNormalization(let config): BatchNormalization(config)
         case .conv1d(let config): Conv1D(config)
         case .lstm(let config): LSTM(config)
+        case .gru(let config): GRU(config)
         case .conv2d(let config): Conv2D(config)
         case .maxPooling1d(let config): MaxPooling1D(config)
         case .maxPooling2d(let config): MaxPooling2D(config)
@@ -82,6 +84,7 @@ public enum LayerSpec: Hashable, Sendable {
         case .batchNormalization: "batch_normalization"
         case .conv1d: "conv1d"
         case .lstm: "lstm"
+        case .gru: "gru"
         case .conv2d: "conv2d"
         case .maxPooling1d: "max_pooling1d"
         case .maxPooling2d: "max_pooling2d"
@@ -133,6 +136,9 @@ extension LayerSpec: Codable {
             }
         case "lstm":
             self = .lstm(try container.decode(LSTM.Config.self, forKey: key))
+        case "gru":
+            let lstm = try container.decode(LSTM.Config.self, forKey: key)
+            self = .gru(GRU.Config(units: lstm.units, returnSequences: lstm.returnSequences, name: lstm.name))
         case "conv1d":
             self = .conv1d(try container.decode(Conv1D.Config.self, forKey: key))
         case "conv2d":
@@ -169,6 +175,8 @@ extension LayerSpec: Codable {
         case .batchNormalization(let config): try container.encode(config, forKey: key)
         case .conv1d(let config): try container.encode(config, forKey: key)
         case .lstm(let config): try container.encode(config, forKey: key)
+        case .gru(let config):
+            try container.encode(LSTM.Config(units: config.units, returnSequences: config.returnSequences, name: config.name), forKey: key)
         case .conv2d(let config): try container.encode(config, forKey: key)
         case .maxPooling1d(let config), .averagePooling1d(let config): try container.encode(config, forKey: key)
         case .maxPooling2d(let config), .averagePooling2d(let config): try container.encode(config, forKey: key)
