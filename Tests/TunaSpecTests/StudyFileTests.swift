@@ -78,9 +78,14 @@ search:
         ]
         let plan = try #require(study.model).resolve(params)
         #expect(plan.layers.count == 4)
-        #expect(plan.layers[0] == .dense(Dense.Config(units: 64, activation: .tanh)))
-        #expect(plan.layers[1] == .dense(Dense.Config(units: 32, activation: .tanh)))
-        #expect(plan.layers[2] == .dropout(Dropout.Config(rate: 0.25)))
+        // Compared outside #expect: reflecting a LayerSpec value for the expression log
+        // crashes the Swift 6.3 runtime's Mirror on this multi-payload enum.
+        let expected: [LayerSpec] = [
+            .dense(Dense.Config(units: 64, activation: .tanh)), .dense(Dense.Config(units: 32, activation: .tanh)),
+            .dropout(Dropout.Config(rate: 0.25)),
+        ]
+        let matches = zip(plan.layers, expected).map { $0 == $1 }
+        #expect(matches == [true, true, true], "resolved layers: \(plan.layers.map(\.kind))")
         #expect(plan.optimizer.name == "sgd" && plan.optimizer.learningRate == 0.01)
         #expect(plan.batchSize == 64 && plan.epochs == 5 && plan.metrics == ["accuracy"])
         #expect(plan.earlyStopping?.patience == 2)
