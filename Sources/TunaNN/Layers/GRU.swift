@@ -14,16 +14,7 @@ import TunaTensor
 ///
 /// As in the LSTM, the input side of every gate for all steps is one GEMM.
 public final class GRU: Layer {
-    public struct Config: Hashable, Sendable {
-        public var units: Int
-        public var returnSequences: Bool = false
-        public var name: String?
-        public init(units: Int, returnSequences: Bool = false, name: String? = nil) {
-            self.units = units
-            self.returnSequences = returnSequences
-            self.name = name
-        }
-    }
+    public typealias Config = RecurrentConfig
 
     public let config: Config
     public var name: String
@@ -55,10 +46,7 @@ public final class GRU: Layer {
     public var forwardFlopsPerSample: Int { 2 * steps * (features + config.units) * 3 * config.units }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        guard config.units > 0 else { throw NNError.invalidArgument("layer '\(name)': units must be positive, got \(config.units)") }
-        guard inputShape.count == 2, inputShape[0] > 0, inputShape[1] > 0 else {
-            throw NNError.shapeMismatch("layer '\(name)' needs sequences (steps, features) with at least one step, got \(inputShape)")
-        }
+        try checkRecurrent(config, inputShape: inputShape, layer: name)
         steps = inputShape[0]
         features = inputShape[1]
         let u = config.units
@@ -122,12 +110,7 @@ public final class GRU: Layer {
         }
         if training { input = x }
         if config.returnSequences { return states }
-        output.reuse(shape: [batch, u])
-        states.withUnsafeBufferPointer { ph in
-            output.withUnsafeMutableBufferPointer { po in
-                for r in 0..<batch { (po.baseAddress! + r * u).update(from: ph.baseAddress! + (r * t + t - 1) * u, count: u) }
-            }
-        }
+        copyLastStep(states, steps: t, units: u, into: &output)
         return output
     }
 

@@ -137,8 +137,7 @@ extension LayerSpec: Codable {
         case "lstm":
             self = .lstm(try container.decode(LSTM.Config.self, forKey: key))
         case "gru":
-            let lstm = try container.decode(LSTM.Config.self, forKey: key)
-            self = .gru(GRU.Config(units: lstm.units, returnSequences: lstm.returnSequences, name: lstm.name))
+            self = .gru(try container.decode(GRU.Config.self, forKey: key))
         case "conv1d":
             self = .conv1d(try container.decode(Conv1D.Config.self, forKey: key))
         case "conv2d":
@@ -175,8 +174,7 @@ extension LayerSpec: Codable {
         case .batchNormalization(let config): try container.encode(config, forKey: key)
         case .conv1d(let config): try container.encode(config, forKey: key)
         case .lstm(let config): try container.encode(config, forKey: key)
-        case .gru(let config):
-            try container.encode(LSTM.Config(units: config.units, returnSequences: config.returnSequences, name: config.name), forKey: key)
+        case .gru(let config): try container.encode(config, forKey: key)
         case .conv2d(let config): try container.encode(config, forKey: key)
         case .maxPooling1d(let config), .averagePooling1d(let config): try container.encode(config, forKey: key)
         case .maxPooling2d(let config), .averagePooling2d(let config): try container.encode(config, forKey: key)
@@ -512,22 +510,3 @@ extension Constraint {
     }
 }
 
-extension LSTM.Config: Codable {
-    enum CodingKeys: String, CodingKey, CaseIterable { case units, returnSequences = "return_sequences", name }
-
-    public init(from decoder: Decoder) throws {
-        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "lstm")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            units: try c.decode(Int.self, forKey: .units),
-            returnSequences: try c.decodeIfPresent(Bool.self, forKey: .returnSequences) ?? false,
-            name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(units, forKey: .units)
-        try c.encode(returnSequences, forKey: .returnSequences)
-        try c.encodeIfPresent(name, forKey: .name)
-    }
-}
