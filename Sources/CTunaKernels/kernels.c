@@ -117,3 +117,27 @@ void tuna_lstm_cell(float *restrict z, const float *restrict c_prev, float *rest
     for (size_t j = 0; j < u; j++) c_tanh[j] = tuna_tanh(c[j]);
     for (size_t j = 0; j < u; j++) h[j] = zo[j] * c_tanh[j];
 }
+
+TUNA_CLONES
+void tuna_tanh_forward(const float *z, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tuna_tanh(z[i]);
+}
+
+TUNA_CLONES
+void tuna_sigmoid_forward(const float *z, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tuna_sigmoid(z[i]);
+}
+
+TUNA_CLONES
+void tuna_gru_cell(float *restrict g, const float *restrict rec, const float *restrict h_prev, float *restrict h,
+                   size_t u) {
+    float *gz = g, *gr = g + u, *gh = g + 2 * u;
+    for (size_t j = 0; j < u; j++) gz[j] = tuna_sigmoid(gz[j] + rec[j]);
+    for (size_t j = 0; j < u; j++) gr[j] = tuna_sigmoid(gr[j] + rec[u + j]);
+    for (size_t j = 0; j < u; j++) gh[j] = tuna_tanh(gh[j] + gr[j] * rec[2 * u + j]);
+    if (h_prev) {
+        for (size_t j = 0; j < u; j++) h[j] = gz[j] * h_prev[j] + (1.0f - gz[j]) * gh[j];
+    } else {
+        for (size_t j = 0; j < u; j++) h[j] = (1.0f - gz[j]) * gh[j];
+    }
+}

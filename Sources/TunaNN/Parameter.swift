@@ -6,7 +6,8 @@ import TunaTensor
 /// all refer to the same weight, and the optimizer updates it in place.
 public final class Parameter {
     /// A name unique within its layer (`kernel`, `bias`, `gamma`, `moving_mean`, ...).
-    public let name: String
+    /// Wrappers (Bidirectional) prefix the names of the layers they hold.
+    public internal(set) var name: String
     /// The current value.
     public var value: Tensor
     /// The gradient of the loss with respect to `value`, written by the layer's backward pass.

@@ -55,4 +55,25 @@ public enum Kernels {
     ) {
         tuna_lstm_cell(z, previousCell, cell, cellTanh, state, units)
     }
+
+    /// One GRU step for one row (see `tuna_gru_cell`).
+    @inline(__always)
+    public static func gruCell(
+        gates g: UnsafeMutablePointer<Float>, recurrent: UnsafePointer<Float>, previousState: UnsafePointer<Float>?,
+        state: UnsafeMutablePointer<Float>, units: Int
+    ) {
+        tuna_gru_cell(g, recurrent, previousState, state, units)
+    }
+
+    /// `y = tanh(z)` (rational approximation, absolute error below 4e-7; `y` may be `z`).
+    @inline(__always)
+    public static func tanh(_ z: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        tuna_tanh_forward(z, y, count)
+    }
+
+    /// `y = 1 / (1 + exp(-z))` by the same approximation (`y` may be `z`).
+    @inline(__always)
+    public static func sigmoid(_ z: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        tuna_sigmoid_forward(z, y, count)
+    }
 }

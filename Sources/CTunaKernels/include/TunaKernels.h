@@ -34,6 +34,16 @@ void tuna_broadcast_rows(const float *restrict b, size_t rows, size_t cols, floa
 void tuna_lstm_cell(float *restrict z, const float *restrict c_prev, float *restrict c, float *restrict c_tanh,
                     float *restrict h, size_t u);
 
+/* y = tanh(z) and y = sigmoid(z) with the same rational approximation as the LSTM cell. */
+void tuna_tanh_forward(const float *z, float *y, size_t n);
+void tuna_sigmoid_forward(const float *z, float *y, size_t n);
+
+/* One GRU step (Keras reset_after form) for one row: g holds the input side of the gates
+   (z, r, candidate; 3u values) and is overwritten with their activations; rec holds the
+   recurrent side h_prev U + b' (3u); h_prev may be NULL (zero state). Writes the state h. */
+void tuna_gru_cell(float *restrict g, const float *restrict rec, const float *restrict h_prev, float *restrict h,
+                   size_t u);
+
 /* Index of the first NaN or infinity in x, or -1 when every value is finite. */
 long tuna_first_nonfinite(const float *restrict x, size_t n);
 

@@ -22,6 +22,13 @@ public protocol Layer: AnyObject {
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor?
     /// Multiply-add FLOPs of one sample's forward pass (see the default below).
     var forwardFlopsPerSample: Int { get }
+    /// Maps a batch forward knowing which steps of its sequences are padding. Layers that read
+    /// the mask (recurrent layers, sequence pooling) implement it; the rest ignore it.
+    func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor
+    /// The padding mask of this layer's output given its input's: layers that make one
+    /// (`Masking`, `Embedding` with `mask_zero`) or keep the time axis step for step (dropout,
+    /// activations, sequence-returning recurrent layers) say so; by default the mask ends here.
+    func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask?
 }
 
 extension Layer {
@@ -31,6 +38,12 @@ extension Layer {
     /// splitting across cores. Each weight used once per sample, by default; layers that reuse
     /// their weights across steps or positions say more.
     public var forwardFlopsPerSample: Int { 2 * parameters.reduce(0) { $0 + $1.value.count } }
+
+    public func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor {
+        try forward(input, training: training)
+    }
+
+    public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { nil }
 }
 
 /// A layer whose last step is an activation, so that a following cross-entropy loss can hand it

@@ -20,18 +20,23 @@ public enum LayerSpec: Hashable, Sendable {
     case globalAveragePooling2d(GlobalPoolingConfig)
     case lstm(LSTM.Config)
     case gru(GRU.Config)
+    case simpleRNN(SimpleRNN.Config)
+    indirect case bidirectional(Bidirectional.Config)
+    case embedding(Embedding.Config)
+    case masking(Masking.Config)
 
     public static let knownNames = [
         "dense", "dropout", "activation", "flatten", "batch_normalization", "conv1d", "conv2d",
         "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
-        "lstm", "gru",
+        "lstm", "gru", "simple_rnn", "bidirectional", "embedding", "masking",
     ]
 
     /// Layers that may be named without settings, as a bare string (`"global_average_pooling2d"`).
     static let bareNames = [
         "flatten", "batch_normalization", "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
+        "masking",
     ]
 
     /// The layer with default settings for a bare name, if it has one.
@@ -47,6 +52,7 @@ public enum LayerSpec: Hashable, Sendable {
         case "global_max_pooling2d": .globalMaxPooling2d(.init())
         case "global_average_pooling1d": .globalAveragePooling1d(.init())
         case "global_average_pooling2d": .globalAveragePooling2d(.init())
+        case "masking": .masking(.init())
         default: nil
         }
     }
@@ -71,6 +77,10 @@ public enum LayerSpec: Hashable, Sendable {
         case .globalMaxPooling2d(let config): GlobalMaxPooling2D(config)
         case .globalAveragePooling1d(let config): GlobalAveragePooling1D(config)
         case .globalAveragePooling2d(let config): GlobalAveragePooling2D(config)
+        case .simpleRNN(let config): SimpleRNN(config)
+        case .bidirectional(let config): Bidirectional(config)
+        case .embedding(let config): Embedding(config)
+        case .masking(let config): Masking(config)
         }
     }
 
@@ -94,6 +104,10 @@ public enum LayerSpec: Hashable, Sendable {
         case .globalMaxPooling2d: "global_max_pooling2d"
         case .globalAveragePooling1d: "global_average_pooling1d"
         case .globalAveragePooling2d: "global_average_pooling2d"
+        case .simpleRNN: "simple_rnn"
+        case .bidirectional: "bidirectional"
+        case .embedding: "embedding"
+        case .masking: "masking"
         }
     }
 }
@@ -156,6 +170,22 @@ extension LayerSpec: Codable {
             case "global_average_pooling1d": self = .globalAveragePooling1d(config)
             default: self = .globalAveragePooling2d(config)
             }
+        case "simple_rnn":
+            let settings = try container.superDecoder(forKey: key)
+            try checkKeys(settings, known: RecurrentConfig.simpleKeys, layer: "simple_rnn")
+            self = .simpleRNN(try RecurrentConfig(from: settings))
+        case "bidirectional":
+            self = .bidirectional(try container.decode(Bidirectional.Config.self, forKey: key))
+        case "embedding":
+            self = .embedding(try container.decode(Embedding.Config.self, forKey: key))
+        case "masking":
+            if (try? container.decodeNil(forKey: key)) == true {
+                self = .masking(.init())
+            } else if let value = try? container.decode(Float.self, forKey: key) {
+                self = .masking(.init(maskValue: value))
+            } else {
+                self = .masking(try container.decode(Masking.Config.self, forKey: key))
+            }
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,
@@ -181,7 +211,96 @@ extension LayerSpec: Codable {
         case .globalMaxPooling1d(let config), .globalMaxPooling2d(let config),
              .globalAveragePooling1d(let config), .globalAveragePooling2d(let config):
             try container.encode(config, forKey: key)
+        case .simpleRNN(let config): try container.encode(config, forKey: key)
+        case .bidirectional(let config): try container.encode(config, forKey: key)
+        case .embedding(let config): try container.encode(config, forKey: key)
+        case .masking(let config): try container.encode(config, forKey: key)
         }
+    }
+}
+
+extension Bidirectional.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case layer, name
+        case mergeMode = "merge_mode"
+    }
+
+    /// Decodes `{"layer": {"lstm": {"units": 32}}, "merge_mode": "concat"}`.
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "bidirectional")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            layer: try c.decode(LayerSpec.self, forKey: .layer),
+            mergeMode: try c.decodeIfPresent(Bidirectional.MergeMode.self, forKey: .mergeMode) ?? .concat,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+        switch layer {
+        case .lstm, .gru, .simpleRNN: break
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .layer, in: c, debugDescription: "bidirectional wraps lstm, gru or simple_rnn, got \(layer.kind)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(layer, forKey: .layer)
+        try c.encode(mergeMode, forKey: .mergeMode)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension Embedding.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case inputDim = "input_dim"
+        case outputDim = "output_dim"
+        case maskZero = "mask_zero"
+        case embeddingsInitializer = "embeddings_initializer"
+        case embeddingsRegularizer = "embeddings_regularizer"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "embedding")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            inputDim: try c.decode(Int.self, forKey: .inputDim),
+            outputDim: try c.decode(Int.self, forKey: .outputDim),
+            maskZero: try c.decodeIfPresent(Bool.self, forKey: .maskZero) ?? false,
+            embeddingsInitializer: try c.decodeIfPresent(Initializer.self, forKey: .embeddingsInitializer)
+                ?? .randomUniform(min: -0.05, max: 0.05),
+            embeddingsRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .embeddingsRegularizer),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inputDim, forKey: .inputDim)
+        try c.encode(outputDim, forKey: .outputDim)
+        try c.encode(maskZero, forKey: .maskZero)
+        try c.encode(embeddingsInitializer, forKey: .embeddingsInitializer)
+        try c.encodeIfPresent(embeddingsRegularizer, forKey: .embeddingsRegularizer)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension Masking.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case maskValue = "mask_value"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "masking")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            maskValue: try c.decodeIfPresent(Float.self, forKey: .maskValue) ?? 0,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(maskValue, forKey: .maskValue)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }
 

@@ -99,10 +99,17 @@ public final class Sequential {
         try compile(optimizer: try optimizer.makeOptimizer(), loss: loss, metrics: metrics)
     }
 
-    /// Maps a batch through every layer.
+    /// Maps a batch through every layer, handing each the padding mask of its input (made by
+    /// a `Masking` or `Embedding(mask_zero:)` layer and carried by the layers that keep the
+    /// time axis).
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         var x = input
-        for layer in layers { x = try layer.forward(x, training: training) }
+        var mask: SequenceMask?
+        for layer in layers {
+            let layerInput = x
+            x = try layer.forward(layerInput, mask: mask, training: training)
+            mask = layer.outputMask(mask, input: layerInput)
+        }
         return x
     }
 
