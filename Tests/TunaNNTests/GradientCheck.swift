@@ -28,19 +28,20 @@ enum GradientCheck {
     /// Checks d(sum(r * layer(x)))/dx and /dparameters for up to `samples` entries each.
     static func check(
         _ layer: any Layer, inputShape: [Int], batch: Int = 3, seed: UInt64 = 1, epsilon: Float = 1e-2,
-        awayFromZero: Float = 0.05, tolerance: Double = 1e-2, samples: Int = 40, sourceLocation: SourceLocation = #_sourceLocation
+        awayFromZero: Float = 0.05, tolerance: Double = 1e-2, samples: Int = 40, mask: SequenceMask? = nil,
+        input: Tensor? = nil, checksInput: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         var generator = SeededGenerator(seed: seed)
         _ = try layer.build(inputShape: inputShape, generator: &generator)
-        var x = random([batch] + inputShape, seed: seed &+ 1, awayFromZero: awayFromZero)
-        let y = try layer.forward(x, training: true)
+        var x = input ?? random([batch] + inputShape, seed: seed &+ 1, awayFromZero: awayFromZero)
+        let y = try layer.forward(x, mask: mask, training: true)
         let r = random(y.shape, seed: seed &+ 2)
         let dx = try #require(try layer.backward(r, needsInputGradient: true))
         let parameterGradients = layer.parameters.map(\.gradient)
-        func objective() throws -> Double { dot(try layer.forward(x, training: true), r) }
+        func objective() throws -> Double { dot(try layer.forward(x, mask: mask, training: true), r) }
 
         let stride = Swift.max(1, x.count / samples)
-        for i in Swift.stride(from: 0, to: x.count, by: stride) {
+        for i in Swift.stride(from: 0, to: checksInput ? x.count : 0, by: stride) {
             let saved = x[flat: i]
             x[flat: i] = saved + epsilon
             let plus = try objective()

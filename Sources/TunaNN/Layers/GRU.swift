@@ -14,7 +14,7 @@ public final class GRU: Layer {
 
     public let config: Config
     public var name: String
-    private let sequence: RecurrentSequence<GRUCell>
+    let sequence: RecurrentSequence<GRUCell>
 
     public init(_ config: Config) {
         self.config = config

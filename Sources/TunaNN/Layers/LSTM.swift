@@ -9,7 +9,7 @@ public final class LSTM: Layer {
 
     public let config: Config
     public var name: String
-    private let sequence: RecurrentSequence<LSTMCell>
+    let sequence: RecurrentSequence<LSTMCell>
 
     public init(_ config: Config) {
         self.config = config

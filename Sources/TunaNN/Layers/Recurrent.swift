@@ -214,7 +214,12 @@ final class RecurrentSequence<Cell: RecurrentCell> {
         return SequenceMask(batch: inputMask.batch, steps: inputMask.steps, values: values)
     }
 
-    private func dropoutMask(count: Int, rate: Float) -> [Float] {
+    /// Tests set this to draw the dropout masks once and reuse them, so that finite
+    /// differences see the same network on every forward pass.
+    var freezesDropoutMasks = false
+
+    private func dropoutMask(_ current: [Float], count: Int, rate: Float) -> [Float] {
+        if freezesDropoutMasks && current.count == count { return current }
         let keep = 1 - rate, scale = 1 / keep
         return (0..<count).map { _ in generator.nextFloat() < keep ? scale : 0 }
     }
@@ -231,7 +236,7 @@ final class RecurrentSequence<Cell: RecurrentCell> {
         var source = x
         if dropInput {
             let f = features
-            inputMask = dropoutMask(count: batch * f, rate: config.dropout)
+            inputMask = dropoutMask(inputMask, count: batch * f, rate: config.dropout)
             droppedInput.reuse(shape: x.shape)
             x.withUnsafeBufferPointer { px in
                 droppedInput.withUnsafeMutableBufferPointer { pd in
@@ -247,7 +252,7 @@ final class RecurrentSequence<Cell: RecurrentCell> {
             }
             source = droppedInput
         }
-        if dropRecurrent { recurrentMask = dropoutMask(count: batch * u, rate: config.recurrentDropout) }
+        if dropRecurrent { recurrentMask = dropoutMask(recurrentMask, count: batch * u, rate: config.recurrentDropout) }
 
         let z = gates.reserve(batch * t * width)
         let savedWidth = cell.savedWidth

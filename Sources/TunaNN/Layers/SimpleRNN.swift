@@ -7,7 +7,7 @@ public final class SimpleRNN: Layer {
 
     public let config: Config
     public var name: String
-    private let sequence: RecurrentSequence<SimpleRNNCell>
+    let sequence: RecurrentSequence<SimpleRNNCell>
 
     public init(_ config: Config) {
         self.config = config
