@@ -264,3 +264,20 @@ extension Tensor {
         Tensor(shape: [1, count, 2]) { i in self[flat: i] }
     }
 }
+
+@Suite struct MaskedPoolingTests {
+    @Test func sequencePoolingSkipsPaddedSteps() throws {
+        let mask = SequenceMask(batch: 2, steps: 4, values: [true, true, false, false, false, true, true, true])
+        try GradientCheck.check(GlobalAveragePooling1D(), inputShape: [4, 3], batch: 2, mask: mask)
+        try GradientCheck.check(GlobalMaxPooling1D(), inputShape: [4, 3], batch: 2, awayFromZero: 0.3, mask: mask)
+        let x = Tensor([1, 10, 3, -20, 5, 100, 7, -2], shape: [2, 4, 1])
+        let average = GlobalAveragePooling1D(), maximum = GlobalMaxPooling1D()
+        var g = SeededGenerator(seed: 0)
+        _ = try average.build(inputShape: [4, 1], generator: &g)
+        _ = try maximum.build(inputShape: [4, 1], generator: &g)
+        #expect(try average.forward(x, mask: mask, training: false).scalars == [5.5, 35])
+        #expect(try maximum.forward(x, mask: mask, training: false).scalars == [10, 100])
+        let empty = SequenceMask(lengths: [0, 4], steps: 4)
+        #expect(try average.forward(x, mask: empty, training: false).scalars == [0, 27.5])
+    }
+}

@@ -25,6 +25,11 @@ public final class GlobalMaxPooling1D: Layer {
         try engine.forward(input, training: training, layer: name)
     }
 
+    /// Padded steps (masked) are left out of the pool, as in Keras.
+    public func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor {
+        try engine.forward(input, mask: mask, training: training, layer: name)
+    }
+
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try engine.backward(outputGradient, needsInputGradient: needsInputGradient, layer: name)
     }
