@@ -62,14 +62,16 @@ struct TunaProcess {
     }
 }
 
-/// A scratch folder with study files.
-struct Workspace {
+/// A scratch folder with study files, removed when the test lets go of it.
+final class Workspace {
     let url: URL
 
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 
     func write(_ name: String, _ text: String) throws -> String {
         let path = url.appendingPathComponent(name).path

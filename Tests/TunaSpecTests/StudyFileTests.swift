@@ -4,8 +4,8 @@ import TunaNN
 import TunaSearch
 @testable import TunaSpec
 
-/// Study files written to a temporary folder beside a small data file.
-struct StudyFolder {
+/// Study files written to a temporary folder beside a small data file (removed afterwards).
+final class StudyFolder {
     let url: URL
 
     init() throws {
@@ -13,6 +13,8 @@ struct StudyFolder {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         try "a,b,target\n1,2,x\n3,4,y\n".write(to: url.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
     }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 
     func parse(_ yaml: String) throws -> Study {
         let path = url.appendingPathComponent("study.yaml").path

@@ -8,6 +8,7 @@ import TunaSpec
     func objective(_ yaml: String) throws -> CommandObjective {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("s.yaml").path
         try ("name: c\nobjective: " + yaml + "\nsearch: {parameters: {x: {float: [0, 1]}}}\n").write(toFile: path, atomically: true, encoding: .utf8)
         guard case .command(let command) = try Study.load(path: path).objective else { throw CommandFailure(description: "not a command") }
