@@ -44,7 +44,9 @@ public struct EarlyStoppingSpec: Sendable, Hashable, Codable {
 
 /// The `model:` section with `$parameter` placeholders, resolved per trial.
 ///
-/// A placeholder is a whole scalar `"$name"`. A layer may carry `repeat: "$layers"` to appear
+/// A placeholder is a whole scalar `"$name"`, or a layer's key, so that a categorical
+/// parameter chooses the layer kind (`{"$cell": {units: "$units"}}` with `cell` in
+/// `[lstm, gru, simple_rnn]`). A layer may carry `repeat: "$layers"` to appear
 /// that many times, and `{block: [...], repeat: "$layers"}` repeats a group of layers; inside a
 /// repeated layer `{i}` counts the copies from 1, so `units: "$units_{i}"` gives each copy its
 /// own (conditional) parameter.
@@ -99,7 +101,12 @@ public struct ModelTemplate: Sendable, Hashable {
                 throw node.error(message)
             }
         case .mapping(let entries, _):
-            for entry in entries { try checkPlaceholders(entry.value, space: space, repeatIndex: repeatIndex) }
+            for entry in entries {
+                if entry.key.hasPrefix("$") {
+                    try checkPlaceholders(.scalar(entry.key, .string, entry.keyLocation), space: space, repeatIndex: repeatIndex)
+                }
+                try checkPlaceholders(entry.value, space: space, repeatIndex: repeatIndex)
+            }
         case .sequence(let items, _):
             for item in items { try checkPlaceholders(item, space: space, repeatIndex: repeatIndex) }
         default:
@@ -182,6 +189,12 @@ public struct ModelTemplate: Sendable, Hashable {
                 if isInactivePlaceholder(entry.value, params: params, index: index) { continue }
                 var copy = entry
                 copy.value = try substitute(entry.value, params: params, index: index)
+                if entry.key.hasPrefix("$") {
+                    // A placeholder key chooses the layer kind: `{"$cell": {units: 32}}`.
+                    let key = try substitute(.scalar(entry.key, .string, entry.keyLocation), params: params, index: index)
+                    guard case .scalar(let name, _, _) = key, !name.hasPrefix("$") else { out.append(copy); continue }
+                    copy.key = name
+                }
                 out.append(copy)
             }
             return .mapping(out, location)

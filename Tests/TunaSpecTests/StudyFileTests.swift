@@ -143,3 +143,48 @@ search:
         #expect(folder.error(data).hasPrefix("study.yaml:2:14: error: data file 'missing.csv' not found"))
     }
 }
+
+@Suite struct PlaceholderKeyTests {
+    /// A categorical parameter as a layer's key picks the layer kind, also inside a wrapper.
+    @Test func aPlaceholderKeyChoosesTheLayerKind() throws {
+        let folder = try StudyFolder()
+        let study = try folder.parse("""
+            name: cells
+            data: {path: data.csv, target: target, input_shape: [4, 1]}
+            model:
+              layers:
+                - bidirectional: {layer: {"$cell": {units: "$units"}}}
+                - {dense: {units: 2, activation: softmax}}
+              loss: sparse_categorical_crossentropy
+            search:
+              parameters:
+                cell: {categorical: [gru, lstm, simple_rnn]}
+                units: {int: [2, 8]}
+            """)
+        let model = try #require(study.model)
+        for cell in ["gru", "lstm", "simple_rnn"] {
+            let plan = try model.resolve(["cell": .string(cell), "units": .int(3)])
+            guard case .bidirectional(let config) = plan.layers[0] else { Issue.record("not bidirectional"); continue }
+            #expect(config.layer.kind == cell)
+        }
+        let typo = folder.error("""
+            name: cells
+            data: {path: data.csv, target: target}
+            model:
+              layers: [{"$cel": {units: 3}}]
+              loss: mse
+            search: {parameters: {cell: {categorical: [gru, lstm]}}}
+            """)
+        #expect(typo.hasPrefix("study.yaml:4:"), "\(typo)")
+        #expect(typo.contains("placeholder '$cel' names no parameter (did you mean '$cell'?)"), "\(typo)")
+        let badKind = folder.error("""
+            name: cells
+            data: {path: data.csv, target: target}
+            model:
+              layers: [{"$cell": {units: 3}}]
+              loss: mse
+            search: {parameters: {cell: {categorical: [gru, lstn]}}}
+            """)
+        #expect(badKind.contains("lstn"), "\(badKind)")
+    }
+}
