@@ -32,6 +32,8 @@ public final class Bidirectional: Layer {
     private var backwardOutput = Tensor.empty   // in time order
     private var output = Tensor.empty
     private var gradient = Tensor.empty
+    private var forwardGradient = Tensor.empty
+    private var reversedGradient = Tensor.empty
     private var inputGradient = Tensor.empty
 
     public init(_ config: Config) {
@@ -126,7 +128,7 @@ public final class Bidirectional: Layer {
             throw NNError.shapeMismatch("layer '\(name)': gradient \(outputGradient.shape) does not match output \(output.shape)")
         }
         let rows = forwardOutput.count / units, u = units
-        var forwardGradient = Tensor(zeros: forwardOutput.shape)
+        forwardGradient.reuse(shape: forwardOutput.shape)
         gradient.reuse(shape: forwardOutput.shape)   // the backward run's, in time order
         outputGradient.withUnsafeBufferPointer { pdy in
             forwardOutput.withUnsafeBufferPointer { pf in
@@ -153,8 +155,8 @@ public final class Bidirectional: Layer {
                 }
             }
         }
-        var backwardGradient = gradient
-        if returnSequences { reverseSteps(gradient, into: &backwardGradient) }
+        if returnSequences { reverseSteps(gradient, into: &reversedGradient) }
+        let backwardGradient = returnSequences ? reversedGradient : gradient
         let dxForward = try forwardLayer.backward(forwardGradient, needsInputGradient: needsInputGradient)
         let dxBackward = try backwardLayer.backward(backwardGradient, needsInputGradient: needsInputGradient)
         guard needsInputGradient, let dxForward, let dxBackward else { return nil }

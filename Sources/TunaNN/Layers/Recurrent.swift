@@ -313,6 +313,9 @@ final class RecurrentSequence<Cell: RecurrentCell> {
             applyDropout = dropInput
             applyRecurrentDropout = dropRecurrent
             hasTrainingPass = true
+        } else {
+            // The buffers now hold this pass: a backward for the earlier training pass would be wrong.
+            hasTrainingPass = false
         }
         if config.returnSequences { return states }
         output.reuse(shape: [batch, u])
