@@ -24,19 +24,24 @@ public enum LayerSpec: Hashable, Sendable {
     indirect case bidirectional(Bidirectional.Config)
     case embedding(Embedding.Config)
     case masking(Masking.Config)
+    case layerNormalization(LayerNormalization.Config)
+    case multiHeadAttention(MultiHeadAttention.Config)
+    case positionalEmbedding(PositionalEmbedding.Config)
+    case transformerEncoder(TransformerEncoder.Config)
 
     public static let knownNames = [
         "dense", "dropout", "activation", "flatten", "batch_normalization", "conv1d", "conv2d",
         "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
         "lstm", "gru", "simple_rnn", "bidirectional", "embedding", "masking",
+        "layer_normalization", "multi_head_attention", "positional_embedding", "transformer_encoder",
     ]
 
     /// Layers that may be named without settings, as a bare string (`"global_average_pooling2d"`).
     static let bareNames = [
         "flatten", "batch_normalization", "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
-        "masking",
+        "masking", "layer_normalization", "positional_embedding",
     ]
 
     /// The layer with default settings for a bare name, if it has one.
@@ -53,6 +58,8 @@ public enum LayerSpec: Hashable, Sendable {
         case "global_average_pooling1d": .globalAveragePooling1d(.init())
         case "global_average_pooling2d": .globalAveragePooling2d(.init())
         case "masking": .masking(.init())
+        case "layer_normalization", "layernorm": .layerNormalization(.init())
+        case "positional_embedding": .positionalEmbedding(.init())
         default: nil
         }
     }
@@ -81,6 +88,10 @@ public enum LayerSpec: Hashable, Sendable {
         case .bidirectional(let config): Bidirectional(config)
         case .embedding(let config): Embedding(config)
         case .masking(let config): Masking(config)
+        case .layerNormalization(let config): LayerNormalization(config)
+        case .multiHeadAttention(let config): MultiHeadAttention(config)
+        case .positionalEmbedding(let config): PositionalEmbedding(config)
+        case .transformerEncoder(let config): TransformerEncoder(config)
         }
     }
 
@@ -108,6 +119,10 @@ public enum LayerSpec: Hashable, Sendable {
         case .bidirectional: "bidirectional"
         case .embedding: "embedding"
         case .masking: "masking"
+        case .layerNormalization: "layer_normalization"
+        case .multiHeadAttention: "multi_head_attention"
+        case .positionalEmbedding: "positional_embedding"
+        case .transformerEncoder: "transformer_encoder"
         }
     }
 }
@@ -186,6 +201,24 @@ extension LayerSpec: Codable {
             } else {
                 self = .masking(try container.decode(Masking.Config.self, forKey: key))
             }
+        case "layer_normalization", "layernorm":
+            if (try? container.decodeNil(forKey: key)) == true {
+                self = .layerNormalization(.init())
+            } else {
+                self = .layerNormalization(try container.decode(LayerNormalization.Config.self, forKey: key))
+            }
+        case "multi_head_attention":
+            self = .multiHeadAttention(try container.decode(MultiHeadAttention.Config.self, forKey: key))
+        case "positional_embedding":
+            if (try? container.decodeNil(forKey: key)) == true {
+                self = .positionalEmbedding(.init())
+            } else if let kind = try? container.decode(PositionalEmbedding.Kind.self, forKey: key) {
+                self = .positionalEmbedding(.init(kind: kind))
+            } else {
+                self = .positionalEmbedding(try container.decode(PositionalEmbedding.Config.self, forKey: key))
+            }
+        case "transformer_encoder":
+            self = .transformerEncoder(try container.decode(TransformerEncoder.Config.self, forKey: key))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,
@@ -215,6 +248,10 @@ extension LayerSpec: Codable {
         case .bidirectional(let config): try container.encode(config, forKey: key)
         case .embedding(let config): try container.encode(config, forKey: key)
         case .masking(let config): try container.encode(config, forKey: key)
+        case .layerNormalization(let config): try container.encode(config, forKey: key)
+        case .multiHeadAttention(let config): try container.encode(config, forKey: key)
+        case .positionalEmbedding(let config): try container.encode(config, forKey: key)
+        case .transformerEncoder(let config): try container.encode(config, forKey: key)
         }
     }
 }
@@ -629,3 +666,113 @@ extension Constraint {
     }
 }
 
+
+extension LayerNormalization.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable { case epsilon, center, scale, name }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "layer_normalization")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-3,
+            center: try c.decodeIfPresent(Bool.self, forKey: .center) ?? true,
+            scale: try c.decodeIfPresent(Bool.self, forKey: .scale) ?? true,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epsilon, forKey: .epsilon)
+        try c.encode(center, forKey: .center)
+        try c.encode(scale, forKey: .scale)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension MultiHeadAttention.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dropout, causal, seed, name
+        case numHeads = "num_heads"
+        case keyDim = "key_dim"
+        case valueDim = "value_dim"
+        case useBias = "use_bias"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "multi_head_attention")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            numHeads: try c.decode(Int.self, forKey: .numHeads),
+            keyDim: try c.decode(Int.self, forKey: .keyDim),
+            valueDim: try c.decodeIfPresent(Int.self, forKey: .valueDim),
+            dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
+            useBias: try c.decodeIfPresent(Bool.self, forKey: .useBias) ?? true,
+            causal: try c.decodeIfPresent(Bool.self, forKey: .causal) ?? false,
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(numHeads, forKey: .numHeads)
+        try c.encode(keyDim, forKey: .keyDim)
+        try c.encodeIfPresent(valueDim, forKey: .valueDim)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(useBias, forKey: .useBias)
+        try c.encode(causal, forKey: .causal)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension PositionalEmbedding.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, name }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "positional_embedding")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            kind: try c.decodeIfPresent(PositionalEmbedding.Kind.self, forKey: .kind) ?? .learned,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension TransformerEncoder.Config: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dropout, activation, name
+        case intermediateDim = "intermediate_dim"
+        case numHeads = "num_heads"
+        case layerNormEpsilon = "layer_norm_epsilon"
+        case normalizeFirst = "normalize_first"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "transformer_encoder")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            intermediateDim: try c.decode(Int.self, forKey: .intermediateDim),
+            numHeads: try c.decode(Int.self, forKey: .numHeads),
+            dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
+            activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu,
+            layerNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-5,
+            normalizeFirst: try c.decodeIfPresent(Bool.self, forKey: .normalizeFirst) ?? false,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(intermediateDim, forKey: .intermediateDim)
+        try c.encode(numHeads, forKey: .numHeads)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
+        try c.encode(normalizeFirst, forKey: .normalizeFirst)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
