@@ -28,6 +28,11 @@ public enum LayerSpec: Hashable, Sendable {
     case multiHeadAttention(MultiHeadAttention.Config)
     case positionalEmbedding(PositionalEmbedding.Config)
     case transformerEncoder(TransformerEncoder.Config)
+    case randomFlip(RandomFlip.Config)
+    case randomTranslation(RandomTranslation.Config)
+    case randomRotation(RandomRotation.Config)
+    case randomZoom(RandomZoom.Config)
+    case gaussianNoise(GaussianNoise.Config)
 
     public static let knownNames = [
         "dense", "dropout", "activation", "flatten", "batch_normalization", "conv1d", "conv2d",
@@ -35,13 +40,14 @@ public enum LayerSpec: Hashable, Sendable {
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
         "lstm", "gru", "simple_rnn", "bidirectional", "embedding", "masking",
         "layer_normalization", "multi_head_attention", "positional_embedding", "transformer_encoder",
+        "random_flip", "random_translation", "random_rotation", "random_zoom", "gaussian_noise",
     ]
 
     /// Layers that may be named without settings, as a bare string (`"global_average_pooling2d"`).
     static let bareNames = [
         "flatten", "batch_normalization", "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
         "global_max_pooling1d", "global_max_pooling2d", "global_average_pooling1d", "global_average_pooling2d",
-        "masking", "layer_normalization", "positional_embedding",
+        "masking", "layer_normalization", "positional_embedding", "random_flip",
     ]
 
     /// The layer with default settings for a bare name, if it has one.
@@ -60,6 +66,7 @@ public enum LayerSpec: Hashable, Sendable {
         case "masking": .masking(.init())
         case "layer_normalization", "layernorm": .layerNormalization(.init())
         case "positional_embedding": .positionalEmbedding(.init())
+        case "random_flip": .randomFlip(.init())
         default: nil
         }
     }
@@ -92,6 +99,11 @@ public enum LayerSpec: Hashable, Sendable {
         case .multiHeadAttention(let config): MultiHeadAttention(config)
         case .positionalEmbedding(let config): PositionalEmbedding(config)
         case .transformerEncoder(let config): TransformerEncoder(config)
+        case .randomFlip(let config): RandomFlip(config)
+        case .randomTranslation(let config): RandomTranslation(config)
+        case .randomRotation(let config): RandomRotation(config)
+        case .randomZoom(let config): RandomZoom(config)
+        case .gaussianNoise(let config): GaussianNoise(config)
         }
     }
 
@@ -123,6 +135,11 @@ public enum LayerSpec: Hashable, Sendable {
         case .multiHeadAttention: "multi_head_attention"
         case .positionalEmbedding: "positional_embedding"
         case .transformerEncoder: "transformer_encoder"
+        case .randomFlip: "random_flip"
+        case .randomTranslation: "random_translation"
+        case .randomRotation: "random_rotation"
+        case .randomZoom: "random_zoom"
+        case .gaussianNoise: "gaussian_noise"
         }
     }
 }
@@ -219,6 +236,34 @@ extension LayerSpec: Codable {
             }
         case "transformer_encoder":
             self = .transformerEncoder(try container.decode(TransformerEncoder.Config.self, forKey: key))
+        case "random_flip":
+            if (try? container.decodeNil(forKey: key)) == true {
+                self = .randomFlip(.init())
+            } else if let mode = try? container.decode(RandomFlip.Mode.self, forKey: key) {
+                self = .randomFlip(.init(mode: mode))
+            } else {
+                self = .randomFlip(try container.decode(RandomFlip.Config.self, forKey: key))
+            }
+        case "random_translation":
+            self = .randomTranslation(try container.decode(RandomTranslation.Config.self, forKey: key))
+        case "random_rotation":
+            if let factor = try? container.decode(FactorRange.self, forKey: key) {
+                self = .randomRotation(.init(factor: factor))
+            } else {
+                self = .randomRotation(try container.decode(RandomRotation.Config.self, forKey: key))
+            }
+        case "random_zoom":
+            if let factor = try? container.decode(FactorRange.self, forKey: key) {
+                self = .randomZoom(.init(heightFactor: factor))
+            } else {
+                self = .randomZoom(try container.decode(RandomZoom.Config.self, forKey: key))
+            }
+        case "gaussian_noise":
+            if let stddev = try? container.decode(Float.self, forKey: key) {
+                self = .gaussianNoise(.init(stddev: stddev))
+            } else {
+                self = .gaussianNoise(try container.decode(GaussianNoise.Config.self, forKey: key))
+            }
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,
@@ -252,6 +297,11 @@ extension LayerSpec: Codable {
         case .multiHeadAttention(let config): try container.encode(config, forKey: key)
         case .positionalEmbedding(let config): try container.encode(config, forKey: key)
         case .transformerEncoder(let config): try container.encode(config, forKey: key)
+        case .randomFlip(let config): try container.encode(config, forKey: key)
+        case .randomTranslation(let config): try container.encode(config, forKey: key)
+        case .randomRotation(let config): try container.encode(config, forKey: key)
+        case .randomZoom(let config): try container.encode(config, forKey: key)
+        case .gaussianNoise(let config): try container.encode(config, forKey: key)
         }
     }
 }

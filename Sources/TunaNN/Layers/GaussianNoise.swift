@@ -1,0 +1,63 @@
+import TunaTensor
+
+/// Adds zero-mean Gaussian noise of standard deviation `stddev` while training (Keras's
+/// `GaussianNoise`), a regulariser for inputs of any shape; inference passes inputs through.
+public final class GaussianNoise: Layer {
+    public struct Config: Hashable, Sendable {
+        public var stddev: Float
+        public var seed: UInt64?
+        public var name: String?
+        public init(stddev: Float, seed: UInt64? = nil, name: String? = nil) {
+            self.stddev = stddev
+            self.seed = seed
+            self.name = name
+        }
+    }
+
+    public let config: Config
+    public var name: String
+    private var generator = SeededGenerator(seed: 0)
+    private var inputShape: [Int] = []
+    private var output = Tensor.empty
+
+    public init(_ config: Config) {
+        self.config = config
+        self.name = config.name ?? "gaussian_noise"
+    }
+
+    public convenience init(_ stddev: Float, seed: UInt64? = nil, name: String? = nil) {
+        self.init(Config(stddev: stddev, seed: seed, name: name))
+    }
+
+    public var spec: LayerSpec { .gaussianNoise(config) }
+    public var forwardFlopsPerSample: Int { inputShape.reduce(1, *) }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+        guard config.stddev >= 0, config.stddev.isFinite else {
+            throw NNError.invalidArgument("layer '\(name)': stddev must be a non-negative number, got \(config.stddev)")
+        }
+        self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
+        self.inputShape = inputShape
+        return inputShape
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try checkInput(input, expected: inputShape, layer: name)
+        guard training, config.stddev > 0 else { return input }
+        output.reuse(shape: input.shape)
+        let stddev = Double(config.stddev)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for i in x.indices { y[i] = x[i] + Float(generator.nextNormal() * stddev) }
+            }
+        }
+        return output
+    }
+
+    /// The noise is added, so the gradient passes through unchanged.
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        needsInputGradient ? outputGradient : nil
+    }
+
+    public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }
+}
