@@ -60,7 +60,13 @@ public struct Study: Sendable {
         }
         if let preprocess = root["preprocess"] {
             // Checked now so that a misspelt step fails before any trial starts.
-            _ = try preprocess.decode(Pipeline.self, what: "preprocess")
+            let pipeline = try preprocess.decode(Pipeline.self, what: "preprocess")
+            // Geometric augmentation needs images: known now when the data declare their shape.
+            if let shape = data?.inputShape {
+                for case .augment(let settings) in pipeline.steps {
+                    do { _ = try settings.layerSpecs(inputShape: shape) } catch { throw preprocess.error("\(error)") }
+                }
+            }
         }
         let digest = sha256Hex(Data(text.utf8))
         return Study(

@@ -37,8 +37,10 @@ struct NetworkTrial {
             if let value = fold.metrics[metric] { reportFold(fold.fold, value, fold.seconds) }
             return pruned ? .stop : .proceed
         }) { fold in
-            let model = try Sequential(
-                inputShape: Array(fold.trainFeatures.shape.dropFirst()), layers: plan.layers, seed: seed &+ UInt64(fold.fold))
+            let inputShape = Array(fold.trainFeatures.shape.dropFirst())
+            // The study's `augment` step becomes training-only layers in front of the network.
+            let augmentation = try fold.pipeline.augmentation?.layerSpecs(inputShape: inputShape) ?? []
+            let model = try Sequential(inputShape: inputShape, layers: augmentation + plan.layers, seed: seed &+ UInt64(fold.fold))
             try model.compile(optimizer: plan.optimizer, loss: plan.loss, metrics: metrics)
             let trainTargets = try targets(fold.trainTargets, classes: dataset.targets.classNames?.count)
             let validationTargets = try targets(fold.validationTargets, classes: dataset.targets.classNames?.count)
