@@ -281,3 +281,25 @@ extension Tensor {
         #expect(try average.forward(x, mask: empty, training: false).scalars == [0, 27.5])
     }
 }
+
+@Suite struct RecurrentInitializerTests {
+    @Test func initializersAndTheForgetBiasAreSettings() throws {
+        let specs = try JSONDecoder().decode([LayerSpec].self, from: Data(#"""
+            [{"lstm": {"units": 2, "bias_initializer": "ones", "recurrent_initializer": "glorot_uniform", "kernel_initializer": "zeros"}},
+             {"gru": {"units": 2, "unit_forget_bias": false, "bias_initializer": "ones"}}]
+            """#.utf8))
+        let same = try JSONDecoder().decode([LayerSpec].self, from: JSONEncoder().encode(specs)) == specs
+        #expect(same)
+        let lstm = specs[0].makeLayer(), gru = specs[1].makeLayer()
+        var g = SeededGenerator(seed: 0)
+        _ = try lstm.build(inputShape: [3, 2], generator: &g)
+        _ = try gru.build(inputShape: [3, 2], generator: &g)
+        #expect(lstm.parameters[0].value.scalars.allSatisfy { $0 == 0 })
+        #expect(lstm.parameters[2].value.scalars == [1, 1, 2, 2, 1, 1, 1, 1], "ones, plus 1 on the forget gate")
+        #expect(gru.parameters[2].value.scalars.allSatisfy { $0 == 1 })
+        let error = { (text: String) -> String in
+            do { _ = try JSONDecoder().decode([LayerSpec].self, from: Data(text.utf8)); return "ok" } catch { return "\(error)" }
+        }
+        #expect(error(#"[{"simple_rnn": {"units": 2, "unit_forget_bias": true}}]"#).contains("unit_forget_bias"))
+    }
+}

@@ -73,7 +73,8 @@ struct GRUCell: RecurrentCell {
     var carryWidth: Int { 0 }
     var keepsRecurrentApart: Bool { true }
 
-    func initialBias() -> Tensor { Tensor(zeros: [2, 3 * units]) }
+    var biasShape: [Int] { [2, 3 * units] }
+    func initialBias(_ initialized: Tensor, unitForgetBias: Bool) -> Tensor { initialized }
 
     @inline(__always)
     func forward(

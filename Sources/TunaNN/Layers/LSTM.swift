@@ -70,9 +70,14 @@ struct LSTMCell: RecurrentCell {
     var carryWidth: Int { units }
     var keepsRecurrentApart: Bool { false }
 
+    var biasShape: [Int] { [4 * units] }
+
     /// Keras's `unit_forget_bias`: the forget gate starts open.
-    func initialBias() -> Tensor {
-        Tensor(shape: [4 * units]) { j in j >= units && j < 2 * units ? 1 : 0 }
+    func initialBias(_ initialized: Tensor, unitForgetBias: Bool) -> Tensor {
+        guard unitForgetBias else { return initialized }
+        var bias = initialized
+        for j in units..<(2 * units) { bias[flat: j] += 1 }
+        return bias
     }
 
     @inline(__always)

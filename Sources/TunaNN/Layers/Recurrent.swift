@@ -23,13 +23,24 @@ public struct RecurrentConfig: Hashable, Sendable {
     public var recurrentDropout: Float = 0
     /// A fixed seed for the dropout masks; by default the model's generator seeds the layer.
     public var seed: UInt64?
+    public var kernelInitializer: Initializer = .glorotUniform
+    public var recurrentInitializer: Initializer = .orthogonal
+    public var biasInitializer: Initializer = .zeros
+    /// The LSTM's forget gate bias starts at 1 (on top of the bias initializer), so the cell
+    /// remembers from the first step (Keras's `unit_forget_bias`).
+    public var unitForgetBias: Bool = true
     public var name: String?
 
     public init(
         units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
         returnSequences: Bool = false, goBackwards: Bool = false, dropout: Float = 0, recurrentDropout: Float = 0,
-        seed: UInt64? = nil, name: String? = nil
+        seed: UInt64? = nil, kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal,
+        biasInitializer: Initializer = .zeros, unitForgetBias: Bool = true, name: String? = nil
     ) {
+        self.kernelInitializer = kernelInitializer
+        self.recurrentInitializer = recurrentInitializer
+        self.biasInitializer = biasInitializer
+        self.unitForgetBias = unitForgetBias
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
@@ -49,10 +60,14 @@ extension RecurrentConfig: Codable {
         case returnSequences = "return_sequences"
         case goBackwards = "go_backwards"
         case recurrentDropout = "recurrent_dropout"
+        case kernelInitializer = "kernel_initializer"
+        case recurrentInitializer = "recurrent_initializer"
+        case biasInitializer = "bias_initializer"
+        case unitForgetBias = "unit_forget_bias"
     }
 
-    /// SimpleRNN has no gates, so no gate activation.
-    static let simpleKeys = CodingKeys.allCases.filter { $0 != .recurrentActivation }.map(\.rawValue)
+    /// SimpleRNN has no gates, so no gate activation or forget bias.
+    static let simpleKeys = CodingKeys.allCases.filter { $0 != .recurrentActivation && $0 != .unitForgetBias }.map(\.rawValue)
 
     public init(from decoder: Decoder) throws {
         try checkKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), layer: "recurrent layer")
@@ -66,6 +81,10 @@ extension RecurrentConfig: Codable {
             dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
             recurrentDropout: try c.decodeIfPresent(Float.self, forKey: .recurrentDropout) ?? 0,
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            kernelInitializer: try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform,
+            recurrentInitializer: try c.decodeIfPresent(Initializer.self, forKey: .recurrentInitializer) ?? .orthogonal,
+            biasInitializer: try c.decodeIfPresent(Initializer.self, forKey: .biasInitializer) ?? .zeros,
+            unitForgetBias: try c.decodeIfPresent(Bool.self, forKey: .unitForgetBias) ?? true,
             name: try c.decodeIfPresent(String.self, forKey: .name))
     }
 
@@ -81,6 +100,10 @@ extension RecurrentConfig: Codable {
         if dropout != 0 { try c.encode(dropout, forKey: .dropout) }
         if recurrentDropout != 0 { try c.encode(recurrentDropout, forKey: .recurrentDropout) }
         try c.encodeIfPresent(seed, forKey: .seed)
+        if kernelInitializer != .glorotUniform { try c.encode(kernelInitializer, forKey: .kernelInitializer) }
+        if recurrentInitializer != .orthogonal { try c.encode(recurrentInitializer, forKey: .recurrentInitializer) }
+        if biasInitializer != .zeros { try c.encode(biasInitializer, forKey: .biasInitializer) }
+        if !unitForgetBias { try c.encode(unitForgetBias, forKey: .unitForgetBias) }
         try c.encodeIfPresent(name, forKey: .name)
     }
 }
@@ -114,8 +137,11 @@ protocol RecurrentCell {
     /// The GRU multiplies part of the recurrent product by the reset gate, so that product (with
     /// its own bias) is kept apart instead of being added to the input side of the gates.
     var keepsRecurrentApart: Bool { get }
-    /// The bias at initialisation (Keras: the LSTM's forget gate starts at 1).
-    func initialBias() -> Tensor
+    /// The bias at initialisation from `initialized` (the bias initializer's draw): the LSTM
+    /// adds 1 to its forget gate, the GRU's is (2, 3·units).
+    func initialBias(_ initialized: Tensor, unitForgetBias: Bool) -> Tensor
+    /// The bias's shape.
+    var biasShape: [Int] { get }
 
     /// Turns the gates' pre-activations `z` (input side, plus the recurrent product unless it
     /// is kept apart in `recurrent`) into activations in place and writes `saved` and `state`.
@@ -184,17 +210,18 @@ final class RecurrentSequence<Cell: RecurrentCell> {
 
     var outputShape: [Int] { config.returnSequences ? [steps, config.units] : [config.units] }
 
-    /// Creates the weights with Keras's initializers (glorot-uniform kernel, orthogonal
-    /// recurrent kernel) and returns the output shape.
+    /// Creates the weights with the configured initializers (Keras's defaults: glorot-uniform
+    /// kernel, orthogonal recurrent kernel, zero bias) and returns the output shape.
     func build(inputShape: [Int], generator: inout SeededGenerator, layer: String) throws -> [Int] {
         try checkRecurrent(config, inputShape: inputShape, layer: layer)
         steps = inputShape[0]
         features = inputShape[1]
         let width = cell.gateCount * config.units
-        kernel = Parameter(name: "kernel", value: Initializer.glorotUniform.make(shape: [features, width], generator: &generator))
+        kernel = Parameter(name: "kernel", value: config.kernelInitializer.make(shape: [features, width], generator: &generator))
         recurrentKernel = Parameter(
-            name: "recurrent_kernel", value: Initializer.orthogonal.make(shape: [config.units, width], generator: &generator))
-        bias = Parameter(name: "bias", value: cell.initialBias())
+            name: "recurrent_kernel", value: config.recurrentInitializer.make(shape: [config.units, width], generator: &generator))
+        bias = Parameter(
+            name: "bias", value: cell.initialBias(config.biasInitializer.make(shape: cell.biasShape, generator: &generator), unitForgetBias: config.unitForgetBias))
         self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
         return outputShape
     }

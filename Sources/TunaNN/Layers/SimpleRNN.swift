@@ -55,7 +55,8 @@ struct SimpleRNNCell: RecurrentCell {
     var carryWidth: Int { 0 }
     var keepsRecurrentApart: Bool { false }
 
-    func initialBias() -> Tensor { Tensor(zeros: [units]) }
+    var biasShape: [Int] { [units] }
+    func initialBias(_ initialized: Tensor, unitForgetBias: Bool) -> Tensor { initialized }
 
     @inline(__always)
     func forward(
