@@ -9,49 +9,18 @@ import TunaTensor
 ///     ĥ = tanh(x Wh + bh + r ⊙ (h Uh + b'h))     h ← z ⊙ h + (1 − z) ⊙ ĥ
 ///
 /// This is also PyTorch's GRU, up to the gate order.
-public final class GRU: Layer {
+public final class GRU: RecurrentLayer {
     public typealias Config = RecurrentConfig
 
-    public let config: Config
-    public var name: String
-    let sequence: RecurrentSequence<GRUCell>
-
     public init(_ config: Config) {
-        self.config = config
-        self.name = config.name ?? "gru"
-        self.sequence = RecurrentSequence(
-            cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation),
-            config: config)
+        super.init(
+            config, defaultName: "gru",
+            sequence: RecurrentSequence(cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config)) { .gru($0) }
     }
 
     public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
         self.init(Config(units: units, returnSequences: returnSequences, name: name))
     }
-
-    public var spec: LayerSpec { .gru(config) }
-    public var kernel: Parameter? { sequence.kernel }
-    public var recurrentKernel: Parameter? { sequence.recurrentKernel }
-    public var bias: Parameter? { sequence.bias }
-    public var parameters: [Parameter] { sequence.parameters }
-    public var forwardFlopsPerSample: Int { sequence.flopsPerSample }
-
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        try sequence.build(inputShape: inputShape, generator: &generator, layer: name)
-    }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        try sequence.forward(input, mask: nil, training: training, layer: name)
-    }
-
-    public func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor {
-        try sequence.forward(input, mask: mask, training: training, layer: name)
-    }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try sequence.backward(outputGradient, needsInputGradient: needsInputGradient, layer: name)
-    }
-
-    public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { sequence.outputMask(inputMask) }
 }
 
 /// One GRU step (reset after the recurrent product). Saves the candidate's recurrent part.

@@ -4,49 +4,18 @@ import TunaTensor
 /// (input, forget, cell, output), initializers (glorot-uniform kernel, orthogonal recurrent
 /// kernel, forget-gate bias 1) and options (activations, go_backwards, dropout,
 /// recurrent_dropout, masking); `RecurrentSequence` runs it over time.
-public final class LSTM: Layer {
+public final class LSTM: RecurrentLayer {
     public typealias Config = RecurrentConfig
 
-    public let config: Config
-    public var name: String
-    let sequence: RecurrentSequence<LSTMCell>
-
     public init(_ config: Config) {
-        self.config = config
-        self.name = config.name ?? "lstm"
-        self.sequence = RecurrentSequence(
-            cell: LSTMCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation),
-            config: config)
+        super.init(
+            config, defaultName: "lstm",
+            sequence: RecurrentSequence(cell: LSTMCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config)) { .lstm($0) }
     }
 
     public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
         self.init(Config(units: units, returnSequences: returnSequences, name: name))
     }
-
-    public var spec: LayerSpec { .lstm(config) }
-    public var kernel: Parameter? { sequence.kernel }
-    public var recurrentKernel: Parameter? { sequence.recurrentKernel }
-    public var bias: Parameter? { sequence.bias }
-    public var parameters: [Parameter] { sequence.parameters }
-    public var forwardFlopsPerSample: Int { sequence.flopsPerSample }
-
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        try sequence.build(inputShape: inputShape, generator: &generator, layer: name)
-    }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        try sequence.forward(input, mask: nil, training: training, layer: name)
-    }
-
-    public func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor {
-        try sequence.forward(input, mask: mask, training: training, layer: name)
-    }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try sequence.backward(outputGradient, needsInputGradient: needsInputGradient, layer: name)
-    }
-
-    public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { sequence.outputMask(inputMask) }
 }
 
 /// One LSTM step: i, f, o = σ(·), g = tanh(·), c = f ⊙ c₋₁ + i ⊙ g, h = o ⊙ tanh(c) (σ and tanh

@@ -123,6 +123,61 @@ func checkRecurrent(_ config: RecurrentConfig, inputShape: [Int], layer: String)
     }
 }
 
+/// What SimpleRNN, LSTM and GRU share: the settings, the weights and the sequence driver;
+/// each subclass only says which cell runs.
+public class RecurrentLayer: Layer {
+    public let config: RecurrentConfig
+    public var name: String
+    let sequence: any RecurrentRunning
+    private let makeSpec: @Sendable (RecurrentConfig) -> LayerSpec
+
+    init(_ config: RecurrentConfig, defaultName: String, sequence: any RecurrentRunning, spec: @escaping @Sendable (RecurrentConfig) -> LayerSpec) {
+        self.config = config
+        self.name = config.name ?? defaultName
+        self.sequence = sequence
+        self.makeSpec = spec
+    }
+
+    public var spec: LayerSpec { makeSpec(config) }
+    public var kernel: Parameter? { sequence.kernel }
+    public var recurrentKernel: Parameter? { sequence.recurrentKernel }
+    public var bias: Parameter? { sequence.bias }
+    public var parameters: [Parameter] { sequence.parameters }
+    public var forwardFlopsPerSample: Int { sequence.flopsPerSample }
+
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+        try sequence.build(inputShape: inputShape, generator: &generator, layer: name)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try sequence.forward(input, mask: nil, training: training, layer: name)
+    }
+
+    public func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor {
+        try sequence.forward(input, mask: mask, training: training, layer: name)
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        try sequence.backward(outputGradient, needsInputGradient: needsInputGradient, layer: name)
+    }
+
+    public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { sequence.outputMask(inputMask) }
+}
+
+/// `RecurrentSequence` whatever its cell, for `RecurrentLayer`.
+protocol RecurrentRunning: AnyObject {
+    var kernel: Parameter? { get }
+    var recurrentKernel: Parameter? { get }
+    var bias: Parameter? { get }
+    var parameters: [Parameter] { get }
+    var flopsPerSample: Int { get }
+    var freezesDropoutMasks: Bool { get set }
+    func build(inputShape: [Int], generator: inout SeededGenerator, layer: String) throws -> [Int]
+    func forward(_ x: Tensor, mask: SequenceMask?, training: Bool, layer: String) throws -> Tensor
+    func backward(_ outputGradient: Tensor, needsInputGradient: Bool, layer: String) throws -> Tensor?
+    func outputMask(_ inputMask: SequenceMask?) -> SequenceMask?
+}
+
 /// The arithmetic of one step of one recurrent cell for one sample; `RecurrentSequence` runs
 /// it over time and the batch and does the matrix products around it.
 protocol RecurrentCell {
@@ -168,7 +223,7 @@ protocol RecurrentCell {
 /// steps carry the state over; dropout masks are drawn once per sequence, as Keras does.
 /// Backward is backpropagation through time with whole-sequence GEMMs for the kernel and the
 /// input gradient.
-final class RecurrentSequence<Cell: RecurrentCell> {
+final class RecurrentSequence<Cell: RecurrentCell>: RecurrentRunning {
     let cell: Cell
     let config: RecurrentConfig
     private(set) var steps = 0

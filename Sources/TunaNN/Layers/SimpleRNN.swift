@@ -2,47 +2,18 @@ import TunaTensor
 
 /// The plain recurrent layer `h = activation(x W + h₋₁ U + b)` (Keras's `SimpleRNN`, tanh by
 /// default): cheap, and enough when what matters lies a few steps back.
-public final class SimpleRNN: Layer {
+public final class SimpleRNN: RecurrentLayer {
     public typealias Config = RecurrentConfig
 
-    public let config: Config
-    public var name: String
-    let sequence: RecurrentSequence<SimpleRNNCell>
-
     public init(_ config: Config) {
-        self.config = config
-        self.name = config.name ?? "simple_rnn"
-        self.sequence = RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config)
+        super.init(
+            config, defaultName: "simple_rnn",
+            sequence: RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config)) { .simpleRNN($0) }
     }
 
     public convenience init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, name: String? = nil) {
         self.init(Config(units: units, activation: activation, returnSequences: returnSequences, name: name))
     }
-
-    public var spec: LayerSpec { .simpleRNN(config) }
-    public var kernel: Parameter? { sequence.kernel }
-    public var recurrentKernel: Parameter? { sequence.recurrentKernel }
-    public var bias: Parameter? { sequence.bias }
-    public var parameters: [Parameter] { sequence.parameters }
-    public var forwardFlopsPerSample: Int { sequence.flopsPerSample }
-
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        try sequence.build(inputShape: inputShape, generator: &generator, layer: name)
-    }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        try sequence.forward(input, mask: nil, training: training, layer: name)
-    }
-
-    public func forward(_ input: Tensor, mask: SequenceMask?, training: Bool) throws -> Tensor {
-        try sequence.forward(input, mask: mask, training: training, layer: name)
-    }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try sequence.backward(outputGradient, needsInputGradient: needsInputGradient, layer: name)
-    }
-
-    public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { sequence.outputMask(inputMask) }
 }
 
 /// One step of the plain recurrence: the gates' pre-activation is the whole story.
