@@ -54,6 +54,14 @@ struct NumericScale: Sendable, Hashable {
         }
     }
 
+    /// For integers and stepped floats, the bin (in internal coordinates) of the allowed value
+    /// nearest to `t`: half a step either side, on the log scale for log integers.
+    func bin(at t: Double) -> (Double, Double)? {
+        guard let step, let x = value(at: t).number else { return nil }
+        let left = max(x - step / 2, isLog ? 1e-12 : -Double.infinity), right = x + step / 2
+        return isLog ? (Glibc_log(left), Glibc_log(right)) : (left, right)
+    }
+
     /// The allowed value nearest to internal coordinate `t` (clamped into the range).
     func value(at t: Double) -> ParameterValue {
         let c = min(max(t, lower), upper)

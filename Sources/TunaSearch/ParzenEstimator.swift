@@ -4,10 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// A multivariate Parzen estimator over a group of parameters, shaped like Optuna's
-/// (`_ParzenEstimator` with `multivariate=True`): one product kernel per observation plus a
-/// prior kernel; truncated normals on each numeric parameter's search scale, and for
-/// categoricals a distribution that puts extra mass on the observed choice.
+/// A multivariate Parzen estimator over a group of parameters, shaped like Optuna 5's
+/// `_ParzenEstimator`: one product kernel per observation plus a prior kernel; truncated
+/// normals on each numeric parameter's search scale whose width is the distance to the
+/// neighbouring observations (so kernels tighten where good trials cluster), integrated over
+/// each allowed value's bin for integers and stepped floats; and for categoricals a
+/// distribution that puts extra mass on the observed choice.
 struct ParzenEstimator {
     enum Dim {
         case numeric(NumericScale)
@@ -24,6 +26,32 @@ struct ParzenEstimator {
     /// Per kernel, per categorical dimension: log probabilities of each choice.
     let categoricalLogProbs: [[[Double]]]
 
+    /// Per observation, the distance to its farther neighbour among the sorted observations and
+    /// the range's ends (Optuna's rule; the outermost take their inner neighbour's distance
+    /// rather than the distance to the end), clipped to [range / min(100, kernels + 1), range].
+    static func bandwidths(_ centres: [Double], lower: Double, upper: Double, magicClip: Bool) -> [Double] {
+        let n = centres.count, width = upper - lower
+        guard n > 0 else { return [] }
+        let order = centres.indices.sorted { centres[$0] < centres[$1] }
+        var ends: [Double] = [lower]
+        for index in order { ends.append(centres[index]) }
+        ends.append(upper)
+        var sorted = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let before: Double = ends[i + 1] - ends[i]
+            let after: Double = ends[i + 2] - ends[i + 1]
+            sorted[i] = max(before, after)
+        }
+        if ends.count >= 4 {
+            sorted[0] = ends[2] - ends[1]
+            sorted[n - 1] = ends[n] - ends[n - 1]
+        }
+        let minimum = magicClip ? width / min(100, 1 + Double(n + 1)) : width * 1e-12
+        var result = [Double](repeating: 0, count: n)
+        for (rank, index) in order.enumerated() { result[index] = max(min(max(sorted[rank], minimum), width), 1e-12) }
+        return result
+    }
+
     /// `observations[k][c]`: numeric coordinate or choice index of observation k in dimension c,
     /// `weights[k]`: its unnormalised weight.
     init(dims: [Dim], observations: [[Double]], weights: [Double], priorWeight: Double, magicClip: Bool) {
@@ -38,6 +66,10 @@ struct ParzenEstimator {
         var mus: [[Double]] = []
         var sigmas: [[Double]] = []
         var cat: [[[Double]]] = []
+        let bandwidths: [[Double]] = dims.indices.map { c in
+            guard case .numeric(let s) = dims[c] else { return [] }
+            return Self.bandwidths(observations.map { $0[c] }, lower: s.lower, upper: s.upper, magicClip: magicClip)
+        }
         for k in 0...n {
             var mu = [Double](repeating: 0, count: d)
             var sg = [Double](repeating: 1, count: d)
@@ -51,10 +83,7 @@ struct ParzenEstimator {
                         sg[c] = width
                     } else {
                         mu[c] = observations[k][c]
-                        var sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(d + 4)) * width
-                        let minimum = magicClip ? width / min(100.0, 1.0 + Double(n + 1)) : width * 1e-6
-                        sigma = min(max(sigma, minimum), width)
-                        sg[c] = max(sigma, 1e-12)
+                        sg[c] = bandwidths[c][k]
                     }
                     probs.append([])
                 case .categorical(let count):
@@ -114,9 +143,15 @@ struct ParzenEstimator {
                 switch dims[c] {
                 case .numeric(let sc):
                     let sigma = sigmas[k][c], mu = mus[k][c]
-                    let z = (x[c] - mu) / sigma
                     let mass = NormalMath.cdf((sc.upper - mu) / sigma) - NormalMath.cdf((sc.lower - mu) / sigma)
-                    s += -0.5 * z * z - NormalMath.logSqrt2Pi - log(sigma) - log(max(mass, 1e-300))
+                    if let (left, right) = sc.bin(at: x[c]) {
+                        // An allowed value of an integer or stepped parameter: the kernel's mass on its bin.
+                        let binMass = NormalMath.cdf((right - mu) / sigma) - NormalMath.cdf((left - mu) / sigma)
+                        s += log(max(binMass, 1e-300)) - log(max(mass, 1e-300))
+                    } else {
+                        let z = (x[c] - mu) / sigma
+                        s += -0.5 * z * z - NormalMath.logSqrt2Pi - log(sigma) - log(max(mass, 1e-300))
+                    }
                 case .categorical(let count):
                     let i = min(max(Int(x[c]), 0), count - 1)
                     s += categoricalLogProbs[k][c][i]

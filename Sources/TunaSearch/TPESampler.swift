@@ -2,7 +2,7 @@
 ///
 /// After `startupTrials` random suggestions, finished trials are ranked by loss (complete ones
 /// first, then pruned ones by how far they got) and split: the best `γ(n) = min(⌈0.1 n⌉, 25)`
-/// form the "good" set, the rest the "bad" set. For each group of parameters, a joint Parzen
+/// form the "good" set, the rest and the trials still running (the constant liar) the "bad" set. For each group of parameters, a joint Parzen
 /// estimator is built on each set (older trials down-weighted as in Optuna), `eiCandidates`
 /// points are drawn from the good one and the point maximising log l(x) − log g(x) is taken.
 ///
@@ -83,8 +83,13 @@ public struct TPESampler: Sampler, Codable, Hashable {
         let ranked = complete + pruned
         let nGood = Self.gamma(ranked.count)
         let good = ranked.prefix(nGood).sorted { $0.number < $1.number }
-        let bad = ranked.dropFirst(nGood).sorted { $0.number < $1.number }
-        return (Array(good), Array(bad))
+        // Constant liar (Optuna's default): trials still running count as bad, so parallel
+        // workers are not all sent to the same promising spot.
+        let liars = context.running.enumerated().map { index, params in
+            Trial(number: Int.max / 2 + index, state: .running, params: params)
+        }
+        let bad = ranked.dropFirst(nGood).sorted { $0.number < $1.number } + liars
+        return (Array(good), bad)
     }
 
     /// Joint TPE draw for one group of parameters that are active together.
