@@ -78,6 +78,24 @@ public struct ModelTemplate: Sendable, Hashable {
         }
     }
 
+    /// Builds the networks of the smallest and the largest settings for samples of
+    /// `inputShape` (after `prefix` layers), so that a layer refusing its input — heads that do
+    /// not divide the width, a kernel larger than the image — is reported when the study loads.
+    func checkBuilds(inputShape: [Int], prefix: [LayerSpec] = [], space: SearchSpace) throws {
+        for extreme in [false, true] {
+            let params = try space.assemble(try space.orderedParameters()) { parameter, _ in
+                Self.extreme(parameter.domain, high: extreme)
+            }
+            let plan = try resolve(params)
+            do {
+                _ = try Sequential(inputShape: inputShape, layers: prefix + plan.layers, seed: 0)
+            } catch {
+                let settings = params.keys.sorted().map { "\($0)=\(params[$0].map { "\($0)" } ?? "")" }.joined(separator: ", ")
+                throw (node["layers"] ?? node).error("model.layers with \(settings): \(error)")
+            }
+        }
+    }
+
     static func extreme(_ domain: Domain, high: Bool) -> ParameterValue {
         switch domain {
         case .float(let d): return .double(high ? d.high : d.low)

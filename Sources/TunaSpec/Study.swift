@@ -58,15 +58,19 @@ public struct Study: Sendable {
         } else if let modelNode = root["model"] {
             throw modelNode.error("'model' has no effect with a \(objective.kind) objective; remove one of them")
         }
+        var augmentation: [LayerSpec] = []
         if let preprocess = root["preprocess"] {
             // Checked now so that a misspelt step fails before any trial starts.
             let pipeline = try preprocess.decode(Pipeline.self, what: "preprocess")
             // Geometric augmentation needs images: known now when the data declare their shape.
             if let shape = data?.inputShape {
                 for case .augment(let settings) in pipeline.steps {
-                    do { _ = try settings.layerSpecs(inputShape: shape) } catch { throw preprocess.error("\(error)") }
+                    do { augmentation += try settings.layerSpecs(inputShape: shape) } catch { throw preprocess.error("\(error)") }
                 }
             }
+        }
+        if let model, let shape = data?.inputShape {
+            try model.checkBuilds(inputShape: shape, prefix: augmentation, space: search.space)
         }
         let digest = sha256Hex(Data(text.utf8))
         return Study(

@@ -188,3 +188,27 @@ search:
         #expect(badKind.contains("lstn"), "\(badKind)")
     }
 }
+
+@Suite struct NetworkBuildCheckTests {
+    /// With the data's shape declared, a layer that refuses its input at some setting is a
+    /// study error at load, located at the layers, naming the settings and the layer.
+    @Test func networksThatCannotBuildAreRefusedAtLoad() throws {
+        let folder = try StudyFolder()
+        let text = """
+            name: heads
+            data: {path: data.csv, target: target, input_shape: [2, 1]}
+            model:
+              layers:
+                - {dense: {units: "$width"}}
+                - {transformer_encoder: {intermediate_dim: 8, num_heads: "$heads"}}
+                - global_average_pooling1d
+                - {dense: {units: 2, activation: softmax}}
+              loss: sparse_categorical_crossentropy
+            search: {parameters: {width: {choice: [8, 12]}, heads: {choice: [HEADS]}}}
+            """
+        _ = try folder.parse(text.replacingOccurrences(of: "HEADS", with: "2, 4"))
+        let message = folder.error(text.replacingOccurrences(of: "HEADS", with: "3, 4"))
+        #expect(message.hasPrefix("study.yaml:5:"), "\(message)")
+        #expect(message.contains("heads=3") && message.contains("the 8 features do not split into 3 heads"), "\(message)")
+    }
+}
