@@ -76,4 +76,18 @@ public enum Kernels {
     public static func sigmoid(_ z: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         tuna_sigmoid_forward(z, y, count)
     }
+
+    /// Softmax over each row of `rows × n` values in place; an all −∞ row becomes zeros.
+    @inline(__always)
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns n: Int) {
+        tuna_softmax_rows(x, rows, n)
+    }
+
+    /// Through a row-wise softmax: `d = scale · a ⊙ (d − Σ a ⊙ d)` per row, `a` its output.
+    @inline(__always)
+    public static func softmaxBackwardRows(
+        output a: UnsafePointer<Float>, gradient d: UnsafeMutablePointer<Float>, rows: Int, columns n: Int, scale: Float
+    ) {
+        tuna_softmax_backward_rows(a, d, rows, n, scale)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TunaTensor
 
@@ -54,5 +55,37 @@ import Testing
         var u = 0.0
         for _ in 0..<n { u += Double(g.nextFloat()) }
         #expect(abs(u / Double(n) - 0.5) < 0.005)
+    }
+}
+
+@Suite struct ApproximationKernelTests {
+    /// The vectorised softmax, tanh and sigmoid against double-precision references.
+    @Test func softmaxTanhAndSigmoidMatchDoublePrecision() {
+        var g = SeededGenerator(seed: 4)
+        let n = 37
+        var rows = (0..<(3 * n)).map { _ in Float(g.nextNormal() * 30) }
+        for j in 0..<n where j % 3 == 0 { rows[n + j] = -.infinity }      // masked keys
+        for j in 0..<n { rows[2 * n + j] = -.infinity }                     // nothing to attend to
+        let input = rows
+        rows.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: 3, columns: n) }
+        for r in 0..<2 {
+            let x = input[(r * n)..<((r + 1) * n)].map(Double.init)
+            let m = x.max() ?? 0
+            let e = x.map { $0 == -.infinity ? 0 : exp($0 - m) }
+            let total = e.reduce(0, +)
+            for j in 0..<n { #expect(abs(Double(rows[r * n + j]) - e[j] / total) < 1e-6, "row \(r) column \(j)") }
+        }
+        #expect(rows[(2 * n)...].allSatisfy { $0 == 0 })
+
+        let z = (0..<2001).map { Float($0 - 1000) / 50 }   // [-20, 20]
+        var t = [Float](repeating: 0, count: z.count), s = t
+        z.withUnsafeBufferPointer { pz in
+            t.withUnsafeMutableBufferPointer { Kernels.tanh(pz.baseAddress!, $0.baseAddress!, count: z.count) }
+            s.withUnsafeMutableBufferPointer { Kernels.sigmoid(pz.baseAddress!, $0.baseAddress!, count: z.count) }
+        }
+        for i in z.indices {
+            #expect(abs(Double(t[i]) - tanh(Double(z[i]))) < 1e-6)
+            #expect(abs(Double(s[i]) - 1 / (1 + exp(-Double(z[i])))) < 1e-6)
+        }
     }
 }

@@ -44,6 +44,14 @@ void tuna_sigmoid_forward(const float *z, float *y, size_t n);
 void tuna_gru_cell(float *restrict g, const float *restrict rec, const float *restrict h_prev, float *restrict h,
                    size_t u);
 
+/* Softmax of each of `rows` rows of n values, in place; a row of -inf (nothing to attend to)
+   becomes zeros. exp is a polynomial approximation (relative error below 2e-7). */
+void tuna_softmax_rows(float *x, size_t rows, size_t n);
+
+/* The softmax's backward for each row, in place: d = scale * a * (d - sum(a * d)), where a is
+   the softmax output and d the gradient with respect to it. */
+void tuna_softmax_backward_rows(const float *restrict a, float *restrict d, size_t rows, size_t n, float scale);
+
 /* Index of the first NaN or infinity in x, or -1 when every value is finite. */
 long tuna_first_nonfinite(const float *restrict x, size_t n);
 

@@ -163,6 +163,12 @@ public final class MultiHeadAttention: Layer {
         }
         let scale = 1 / Float(k).squareRoot()
         let keep = 1 - config.dropout
+        // The padded key positions of each sample (nil: none).
+        let padded: [[Int]?] = (0..<batch).map { b in
+            guard let mask else { return nil }
+            let steps = (0..<t).filter { !mask.isReal(b, $0) }
+            return steps.isEmpty ? nil : steps
+        }
         context.withUnsafeMutableBufferPointer { pc in
             for b in 0..<batch {
                 for head in 0..<h {
@@ -170,23 +176,14 @@ public final class MultiHeadAttention: Layer {
                     // S = Q Kᵀ / √k for this sample and head (rows strided by H·K).
                     BLAS.gemm(transposeB: true, m: t, n: t, k: k, alpha: scale, a: q + b * t * hk + head * k, lda: hk,
                               b: kk + b * t * hk + head * k, ldb: hk, c: scores, ldc: t)
-                    for i in 0..<t {
-                        let row = scores + i * t
-                        for j in 0..<t where (config.causal && j > i) || (mask.map { !$0.isReal(b, j) } ?? false) {
-                            row[j] = -.infinity
-                        }
-                        var maximum = -Float.infinity
-                        for j in 0..<t { maximum = Swift.max(maximum, row[j]) }
-                        if maximum == -.infinity {
-                            // Nothing to attend to (all keys padding): attend to nothing.
-                            row.update(repeating: 0, count: t)
-                            continue
-                        }
-                        var total: Float = 0
-                        for j in 0..<t { let e = expf(row[j] - maximum); row[j] = e; total += e }
-                        let inverse = 1 / total
-                        for j in 0..<t { row[j] *= inverse }
+                    if let padding = padded[b] {
+                        for i in 0..<t { for j in padding { scores[i * t + j] = -.infinity } }
                     }
+                    if config.causal {
+                        for i in 0..<t { for j in (i + 1)..<Swift.max(i + 1, t) { scores[i * t + j] = -.infinity } }
+                    }
+                    // A row with nothing to attend to (all keys padding) becomes zeros.
+                    Kernels.softmaxRows(scores, rows: t, columns: t)
                     let used: UnsafeMutablePointer<Float>
                     if useDropout {
                         let dropRows = ad + (b * h + head) * t * t, maskRows = m + (b * h + head) * t * t
@@ -262,12 +259,7 @@ public final class MultiHeadAttention: Layer {
                 BLAS.gemm(transposeB: true, m: t, n: t, k: v, a: dc, lda: hv, b: vv + b * t * hv + head * v, ldb: hv, c: dA, ldc: t)
                 if usedDropout { for i in 0..<(t * t) { dA[i] *= m[block + i] } }
                 // Through the softmax: dS = A ⊙ (dA − Σ_j dA ⊙ A), then the 1/√k scale.
-                for i in 0..<t {
-                    let row = a + block + i * t, d = dA + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += d[j] * row[j] }
-                    for j in 0..<t { d[j] = row[j] * (d[j] - dot) * scale }
-                }
+                Kernels.softmaxBackwardRows(output: a + block, gradient: dA, rows: t, columns: t, scale: scale)
                 // dQ = dS K ; dK = dSᵀ Q.
                 BLAS.gemm(m: t, n: k, k: t, a: dA, lda: t, b: kk + b * t * hk + head * k, ldb: hk,
                           c: dQ + b * t * hk + head * k, ldc: hk)
