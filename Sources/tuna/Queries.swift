@@ -68,6 +68,18 @@ enum Leaderboard {
             for line in lines {
                 Swift.print(line.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
+            // Failed trials do not rank; say why they failed, one line per distinct error.
+            let failed = try store.trials(study: study.id, states: [.fail])
+            var byError: [(error: String, numbers: [Int])] = []
+            for trial in failed {
+                let error = trial.error ?? "no error recorded"
+                if let index = byError.firstIndex(where: { $0.error == error }) { byError[index].numbers.append(trial.number) }
+                else { byError.append((error, [trial.number])) }
+            }
+            for (error, numbers) in byError {
+                let shown = numbers.prefix(8).map(String.init).joined(separator: ", ") + (numbers.count > 8 ? ", …" : "")
+                Swift.print("failed \(numbers.count == 1 ? "trial" : "trials") \(shown): \(error)")
+            }
         }
     }
 

@@ -220,6 +220,7 @@ struct SQLiteTrialStoreWaiter {
         let (status, output, errors) = try TunaProcess.run(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url)
         #expect(status == 0, "\(errors)")
         #expect(output.contains("3 fail"), "\(output)")
+        #expect(output.contains("failed trials 0, 1, 2: sh exited with status 3: out of memory"), "the leaderboard says why: \(output)")
         let store = try SQLiteTrialStore(readOnlyPath: workspace.db)
         let record = try #require(try store.study(named: "e2e-fails"))
         let trials = try store.trials(study: record.id, states: nil)
