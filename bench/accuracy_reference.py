@@ -12,7 +12,10 @@ Initialisation is part of "the same settings": with --init keras (the default) t
 layers start the way Tuna's (Keras's) do — glorot-uniform kernels and zero biases for Linear
 and Conv2d; for LSTM/GRU glorot-uniform over the whole (features, gates x units) input kernel,
 an orthogonal (units, gates x units) recurrent kernel, zero biases and the LSTM forget-gate
-bias at 1 — so the two runs differ only in their random numbers and arithmetic. --init torch
+bias at 1; for multi-head attention glorot-uniform with the fans Keras gives its 3-D kernels
+(query/key/value (F, H, D): fan_in = F*H, fan_out = F*D; output (H, V, F): fan_in = H*V,
+fan_out = H*F), applied to the matching blocks of PyTorch's in_proj_weight and out_proj, and
+zero biases — so the two runs differ only in their random numbers and arithmetic. --init torch
 keeps PyTorch's own defaults (uniform(+-1/sqrt(units)) for recurrent weights and biases, Kaiming
 uniform for Linear/Conv), the comparison of two frameworks' users who change nothing.
 """
@@ -129,6 +132,17 @@ def keras_initialisation(model):
                         p.zero_()
                         if isinstance(module, nn.LSTM) and name.startswith("bias_ih"):
                             p[units:2 * units] = 1
+        # After the Linear pass, which would give out_proj a 2-D matrix's fans.
+        for module in model.modules():
+            if isinstance(module, nn.MultiheadAttention):
+                features, heads = module.embed_dim, module.num_heads
+                head_dim = features // heads
+                projection = math.sqrt(6 / (features * heads + features * head_dim))
+                module.in_proj_weight.uniform_(-projection, projection)  # q, k, v blocks alike
+                output = math.sqrt(6 / (heads * head_dim + heads * features))
+                module.out_proj.weight.uniform_(-output, output)
+                module.in_proj_bias.zero_()
+                module.out_proj.bias.zero_()
 
 
 def run(workload, seed, folder, init):

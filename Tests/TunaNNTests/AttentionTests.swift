@@ -130,4 +130,123 @@ import TunaTensor
         #expect(decodeError(#"[{"multi_head_attention": {"num_heads": 2, "key_dims": 4}}]"#).contains("key_dims"))
         #expect(decodeError(#"[{"positional_embedding": {"kind": "rotary"}}]"#).contains("rotary"))
     }
+
+    /// Keras's output_shape (a width other than the input's) and use_bias false, through the softmax.
+    @Test func attentionGradientsWithOutputShapeAndNoBias() throws {
+        let layer = MultiHeadAttention(.init(numHeads: 2, keyDim: 2, valueDim: 3, useBias: false, outputShape: 4))
+        try GradientCheck.check(layer, inputShape: [3, 5], batch: 2, awayFromZero: 0, samples: 40)
+        #expect(layer.parameters.map(\.name) == ["query_kernel", "key_kernel", "value_kernel", "output_kernel"])
+        #expect(layer.outputKernel?.value.shape == [2, 3, 4])
+    }
+
+    /// Glorot-uniform over Keras's 3-D shapes: the query kernel (features, heads, key_dim) has
+    /// fan_in = features·heads and fan_out = features·key_dim, as Keras's EinsumDense draws it.
+    @Test func attentionKernelsStartAsKerasDoes() throws {
+        let layer = MultiHeadAttention(numHeads: 4, keyDim: 8)
+        var g = SeededGenerator(seed: 3)
+        _ = try layer.build(inputShape: [10, 32], generator: &g)
+        let query = try #require(layer.queryKernel).value.scalars, output = try #require(layer.outputKernel).value.scalars
+        let queryLimit = (6 / Float(32 * 4 + 32 * 8)).squareRoot(), outputLimit = (6 / Float(4 * 8 + 4 * 32)).squareRoot()
+        #expect(query.allSatisfy { abs($0) <= queryLimit } && (query.map(abs).max() ?? 0) > 0.95 * queryLimit)
+        #expect(output.allSatisfy { abs($0) <= outputLimit } && (output.map(abs).max() ?? 0) > 0.95 * outputLimit)
+    }
+
+    @Test func specsRoundTripWithEverySetting() throws {
+        let json = #"""
+        [{"layer_normalization": {"epsilon": 0.001, "center": false, "scale": true, "name": "ln"}},
+         {"positional_embedding": {"kind": "learned", "name": "pos"}},
+         {"multi_head_attention": {"num_heads": 2, "key_dim": 3, "value_dim": 5, "dropout": 0.25, "use_bias": false,
+                                   "causal": true, "output_shape": [6], "name": "mha"}},
+         {"transformer_encoder": {"intermediate_dim": 8, "num_heads": 3, "dropout": 0.1, "activation": "gelu",
+                                  "layer_norm_epsilon": 1e-6, "normalize_first": true, "name": "block"}}]
+        """#
+        let specs = try JSONDecoder().decode([LayerSpec].self, from: Data(json.utf8))
+        // Compared outside #expect (reflecting a LayerSpec crashes the runtime's Mirror).
+        let expected: [LayerSpec] = [
+            .layerNormalization(.init(epsilon: 1e-3, center: false, name: "ln")),
+            .positionalEmbedding(.init(kind: .learned, name: "pos")),
+            .multiHeadAttention(.init(numHeads: 2, keyDim: 3, valueDim: 5, dropout: 0.25, useBias: false, causal: true, outputShape: 6, name: "mha")),
+            .transformerEncoder(.init(
+                intermediateDim: 8, numHeads: 3, dropout: 0.1, activation: .gelu, layerNormEpsilon: 1e-6, normalizeFirst: true, name: "block")),
+        ]
+        let decodedAsWritten = specs == expected
+        #expect(decodedAsWritten, "\(specs.map(\.kind))")
+        let roundTrips = try JSONDecoder().decode([LayerSpec].self, from: JSONEncoder().encode(specs)) == specs
+        #expect(roundTrips)
+        let model = try Sequential(inputShape: [4, 6], layers: specs, seed: 0)
+        #expect(model.outputShape == [4, 6])
+        #expect(model.layers.map(\.name) == ["ln", "pos", "mha", "block"])
+    }
+
+    @Test func unknownSettingsAreRefusedByName() {
+        func decodeError(_ text: String) -> String {
+            do { _ = try JSONDecoder().decode([LayerSpec].self, from: Data(text.utf8)); return "ok" } catch { return "\(error)" }
+        }
+        #expect(decodeError(#"[{"layer_normalization": {"epsilom": 0.1}}]"#).contains("did you mean 'epsilon'"))
+        #expect(decodeError(#"[{"positional_embedding": {"knd": "learned"}}]"#).contains("knd"))
+        #expect(decodeError(#"[{"transformer_encoder": {"intermediate_dim": 8, "num_heads": 2, "norm_first": true}}]"#)
+            .contains("unknown transformer_encoder setting 'norm_first'"))
+        #expect(decodeError(#"[{"multi_head_attention": {"num_heads": 2, "key_dim": 4, "output_shape": [2, 3]}}]"#)
+            .contains("output_shape"))
+    }
+
+    /// Bad shapes and settings are errors that name the layer and the shapes, never a trap.
+    @Test func badInputNamesTheLayerAndShapes() throws {
+        func message(_ body: () throws -> Void) -> String { do { try body(); return "no error" } catch { return "\(error)" } }
+        func build(_ layer: any Layer, _ shape: [Int]) -> String {
+            message { var g = SeededGenerator(seed: 0); _ = try layer.build(inputShape: shape, generator: &g) }
+        }
+        let layers: [() -> any Layer] = [
+            { MultiHeadAttention(numHeads: 2, keyDim: 2) }, { PositionalEmbedding() },
+            { TransformerEncoder(intermediateDim: 8, numHeads: 2) },
+        ]
+        for make in layers {
+            let name = make().name
+            // Wrong rank, and sequences without steps.
+            for shape in [[6], [2, 3, 4], [0, 4], [5, 0]] {
+                let text = build(make(), shape)
+                #expect(text.contains("layer '\(name)' needs sequences (steps, features)") && text.contains("\(shape)"), "\(text)")
+            }
+            // Built for (5, 4); fed other features, other steps, no steps, or no step axis.
+            let layer = make()
+            #expect(build(layer, [5, 4]) == "no error")
+            for shape in [[2, 5, 6], [2, 6, 4], [2, 0, 4], [2, 20]] {
+                let text = message { _ = try layer.forward(Tensor(zeros: shape), training: true) }
+                #expect(text.contains("layer '\(name)' expects input of shape (batch, 5, 4), got \(shape)"), "\(text)")
+            }
+            // Backward with no training pass before it.
+            #expect(message { _ = try layer.backward(Tensor(zeros: [2, 5, 4]), needsInputGradient: true) } != "no error")
+        }
+        #expect(build(LayerNormalization(), [5, 0]).contains("layer 'layer_normalization' needs an input with a non-empty last axis"))
+        #expect(build(LayerNormalization(epsilon: 0), [5, 4]).contains("epsilon must be positive"))
+        let norm = LayerNormalization()
+        #expect(build(norm, [5, 4]) == "no error")
+        #expect(message { _ = try norm.forward(Tensor(zeros: [2, 5, 3]), training: false) }.contains("(batch, 5, 4), got [2, 5, 3]"))
+
+        for (config, expected) in [
+            (MultiHeadAttention.Config(numHeads: 0, keyDim: 2), "num_heads, key_dim and value_dim must be positive, got 0, 2, 2"),
+            (.init(numHeads: 2, keyDim: 0), "got 2, 0, 0"),
+            (.init(numHeads: 2, keyDim: -1, valueDim: 3), "got 2, -1, 3"),
+            (.init(numHeads: 2, keyDim: 2, valueDim: 0), "got 2, 2, 0"),
+            (.init(numHeads: 2, keyDim: 2, dropout: -0.1), "dropout must be in [0, 1), got -0.1"),
+            (.init(numHeads: 2, keyDim: 2, dropout: 1), "dropout must be in [0, 1), got 1.0"),
+            (.init(numHeads: 2, keyDim: 2, outputShape: 0), "output_shape must be positive"),
+        ] {
+            let text = build(MultiHeadAttention(config), [5, 4])
+            #expect(text.contains("layer 'multi_head_attention'") && text.contains(expected), "\(text)")
+        }
+        for (config, expected) in [
+            (TransformerEncoder.Config(intermediateDim: 8, numHeads: 0), "num_heads and intermediate_dim must be positive"),
+            (.init(intermediateDim: 0, numHeads: 2), "num_heads and intermediate_dim must be positive"),
+            (.init(intermediateDim: 8, numHeads: 3), "the 4 features do not split into 3 heads"),
+            (.init(intermediateDim: 8, numHeads: 2, dropout: 1), "dropout must be in [0, 1), got 1.0"),
+            (.init(intermediateDim: 8, numHeads: 2, dropout: -0.5), "dropout must be in [0, 1), got -0.5"),
+            (.init(intermediateDim: 8, numHeads: 2, layerNormEpsilon: 0), "layer_norm_epsilon must be positive"),
+            (.init(intermediateDim: 8, numHeads: 2, activation: .softmax), "softmax is not a feed-forward activation"),
+        ] {
+            // The block's own name, not one of its parts'.
+            let text = build(TransformerEncoder(config), [5, 4])
+            #expect(text.contains("layer 'transformer_encoder'") && text.contains(expected), "\(text)")
+        }
+    }
 }

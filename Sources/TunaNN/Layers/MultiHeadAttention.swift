@@ -10,7 +10,8 @@ import TunaTensor
 /// `causal`, at those before it), each head through its own query, key and value projections.
 ///
 /// Weights follow Keras's shapes: query/key kernels `(features, heads, key_dim)`, value kernel
-/// `(features, heads, value_dim)`, output kernel `(heads, value_dim, features)`, with biases.
+/// `(features, heads, value_dim)`, output kernel `(heads, value_dim, output_shape)`, with biases;
+/// `output_shape` is the input's feature count unless set.
 /// The projections for all steps of the batch are one GEMM each; the scores and the weighted
 /// sums are one small GEMM per (sample, head), strided through the projections' layout.
 public final class MultiHeadAttention: Layer {
@@ -24,11 +25,14 @@ public final class MultiHeadAttention: Layer {
         public var useBias: Bool
         /// Each step attends only to itself and the steps before it.
         public var causal: Bool
+        /// Width of each step's output (Keras's `output_shape` as one number); the input's
+        /// feature count when nil, so that a residual connection can add the two.
+        public var outputShape: Int?
         public var seed: UInt64?
         public var name: String?
         public init(
             numHeads: Int, keyDim: Int, valueDim: Int? = nil, dropout: Float = 0, useBias: Bool = true,
-            causal: Bool = false, seed: UInt64? = nil, name: String? = nil
+            causal: Bool = false, outputShape: Int? = nil, seed: UInt64? = nil, name: String? = nil
         ) {
             self.numHeads = numHeads
             self.keyDim = keyDim
@@ -36,6 +40,7 @@ public final class MultiHeadAttention: Layer {
             self.dropout = dropout
             self.useBias = useBias
             self.causal = causal
+            self.outputShape = outputShape
             self.seed = seed
             self.name = name
         }
@@ -51,7 +56,7 @@ public final class MultiHeadAttention: Layer {
     public private(set) var keyBias: Parameter?
     public private(set) var valueBias: Parameter?
     public private(set) var outputBias: Parameter?
-    private var steps = 0, features = 0
+    private var steps = 0, features = 0, outputDim = 0
     private var generator = SeededGenerator(seed: 0)
 
     // Kept from a training pass: (B·T, H·K) projections, (B, H, T, T) weights, (B·T, H·V) context.
@@ -74,8 +79,13 @@ public final class MultiHeadAttention: Layer {
         self.name = config.name ?? "multi_head_attention"
     }
 
-    public convenience init(numHeads: Int, keyDim: Int, valueDim: Int? = nil, dropout: Float = 0, causal: Bool = false, name: String? = nil) {
-        self.init(Config(numHeads: numHeads, keyDim: keyDim, valueDim: valueDim, dropout: dropout, causal: causal, name: name))
+    public convenience init(
+        numHeads: Int, keyDim: Int, valueDim: Int? = nil, dropout: Float = 0, causal: Bool = false, outputShape: Int? = nil,
+        name: String? = nil
+    ) {
+        self.init(Config(
+            numHeads: numHeads, keyDim: keyDim, valueDim: valueDim, dropout: dropout, causal: causal, outputShape: outputShape,
+            name: name))
     }
 
     public var spec: LayerSpec { .multiHeadAttention(config) }
@@ -88,7 +98,7 @@ public final class MultiHeadAttention: Layer {
     /// Projections once per step, plus scores and weighted sums over every pair of steps.
     public var forwardFlopsPerSample: Int {
         let h = config.numHeads, k = config.keyDim, v = valueDim
-        return 2 * steps * features * h * (2 * k + 2 * v) + 2 * steps * steps * h * (k + v)
+        return 2 * steps * h * (features * (2 * k + v) + v * outputDim) + 2 * steps * steps * h * (k + v)
     }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -102,26 +112,33 @@ public final class MultiHeadAttention: Layer {
         guard config.dropout >= 0, config.dropout < 1 else {
             throw NNError.invalidArgument("layer '\(name)': dropout must be in [0, 1), got \(config.dropout)")
         }
+        if let outputShape = config.outputShape, outputShape <= 0 {
+            throw NNError.invalidArgument("layer '\(name)': output_shape must be positive, got \(outputShape)")
+        }
         steps = inputShape[0]
         features = inputShape[1]
+        outputDim = config.outputShape ?? features
         let h = config.numHeads, k = config.keyDim, v = valueDim
-        // Keras's glorot fans for the 3-D kernels: (features, heads·dim) in, out.
-        func kernel(_ name: String, _ shape: [Int], fanIn: Int, fanOut: Int) -> Parameter {
-            let limit = (6 / Float(fanIn + fanOut)).squareRoot()
-            return Parameter(name: name, value: Tensor(shape: shape) { _ in (generator.nextFloat() * 2 - 1) * limit })
+        // Glorot-uniform on the 3-D shapes themselves, as Keras's EinsumDense draws them: its fans
+        // count the leading axis as a receptive field (query: fan_in = features·heads,
+        // fan_out = features·key_dim), a smaller start than a (features, heads·key_dim) matrix's.
+        func kernel(_ name: String, _ shape: [Int]) -> Parameter {
+            Parameter(name: name, value: Initializer.glorotUniform.make(shape: shape, generator: &generator))
         }
-        queryKernel = kernel("query_kernel", [features, h, k], fanIn: features, fanOut: h * k)
-        keyKernel = kernel("key_kernel", [features, h, k], fanIn: features, fanOut: h * k)
-        valueKernel = kernel("value_kernel", [features, h, v], fanIn: features, fanOut: h * v)
-        outputKernel = kernel("output_kernel", [h, v, features], fanIn: h * v, fanOut: features)
+        queryKernel = kernel("query_kernel", [features, h, k])
+        keyKernel = kernel("key_kernel", [features, h, k])
+        valueKernel = kernel("value_kernel", [features, h, v])
+        outputKernel = kernel("output_kernel", [h, v, outputDim])
         if config.useBias {
             queryBias = Parameter(name: "query_bias", value: Tensor(zeros: [h, k]))
             keyBias = Parameter(name: "key_bias", value: Tensor(zeros: [h, k]))
             valueBias = Parameter(name: "value_bias", value: Tensor(zeros: [h, v]))
-            outputBias = Parameter(name: "output_bias", value: Tensor(zeros: [features]))
+            outputBias = Parameter(name: "output_bias", value: Tensor(zeros: [outputDim]))
+        } else {
+            (queryBias, keyBias, valueBias, outputBias) = (nil, nil, nil, nil)
         }
         self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
-        return inputShape
+        return [steps, outputDim]
     }
 
     public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -201,10 +218,10 @@ public final class MultiHeadAttention: Layer {
                 }
             }
         }
-        output.reuse(shape: [batch, t, features])
+        output.reuse(shape: [batch, t, outputDim])
         context.withUnsafeBufferPointer { pc in
             output.withUnsafeMutableBufferPointer { po in
-                project(pc.baseAddress!, rows: rows, kernel: outputKernel, bias: outputBias, columns: features, into: po.baseAddress!)
+                project(pc.baseAddress!, rows: rows, kernel: outputKernel, bias: outputBias, columns: outputDim, into: po.baseAddress!)
             }
         }
         if training {
@@ -222,13 +239,13 @@ public final class MultiHeadAttention: Layer {
             throw NNError.notReady("layer '\(name)' is not built")
         }
         let batch = self.batch, t = steps, h = config.numHeads, k = config.keyDim, v = valueDim
-        guard hasTrainingPass, outputGradient.shape == [batch, t, features] else {
+        guard hasTrainingPass, outputGradient.shape == [batch, t, outputDim] else {
             throw NNError.shapeMismatch(
-                "layer '\(name)': gradient \(outputGradient.shape) does not match output [\(batch), \(t), \(features)] (backward without a training forward?)")
+                "layer '\(name)': gradient \(outputGradient.shape) does not match output [\(batch), \(t), \(outputDim)] (backward without a training forward?)")
         }
         hasTrainingPass = false
         defer { input = .empty }
-        let rows = batch * t, hk = h * k, hv = h * v, f = features
+        let rows = batch * t, hk = h * k, hv = h * v, f = features, o = outputDim
         let scale = 1 / Float(k).squareRoot()
         // Scratch: dContext, dQ, dK, dV, one (T, T) block of weight gradients.
         let work = gradients.zeroed(rows * hv + 2 * rows * hk + rows * hv + t * t)
@@ -241,12 +258,12 @@ public final class MultiHeadAttention: Layer {
             // Output projection: dWo = Cᵀ dY, dbo = Σ dY, dC = dY Woᵀ.
             context.withUnsafeBufferPointer { pc in
                 outputKernel.gradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.gemm(transposeA: true, m: hv, n: f, k: rows, a: pc.baseAddress!, lda: hv, b: dy, ldb: f, c: dw.baseAddress!, ldc: f)
+                    BLAS.gemm(transposeA: true, m: hv, n: o, k: rows, a: pc.baseAddress!, lda: hv, b: dy, ldb: o, c: dw.baseAddress!, ldc: o)
                 }
             }
-            outputBias?.gradient.withUnsafeMutableBufferPointer { db in Kernels.columnSums(dy, rows: rows, columns: f, into: db.baseAddress!) }
+            outputBias?.gradient.withUnsafeMutableBufferPointer { db in Kernels.columnSums(dy, rows: rows, columns: o, into: db.baseAddress!) }
             outputKernel.value.withUnsafeBufferPointer { w in
-                BLAS.gemm(transposeB: true, m: rows, n: hv, k: f, a: dy, lda: f, b: w.baseAddress!, ldb: f, c: dContext, ldc: hv)
+                BLAS.gemm(transposeB: true, m: rows, n: hv, k: o, a: dy, lda: o, b: w.baseAddress!, ldb: o, c: dContext, ldc: hv)
             }
         }
         for b in 0..<batch {

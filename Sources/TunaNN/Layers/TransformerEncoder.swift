@@ -39,6 +39,10 @@ public final class TransformerEncoder: Layer {
     private var feedForwardNorm: LayerNormalization?
     private var feedForwardDropout: Dropout?
     private var steps = 0, features = 0
+    // The residual sums, owned here so a step adds into the same storage each time.
+    private var attentionSum = Tensor.empty
+    private var feedForwardSum = Tensor.empty
+    private var residualGradient = Tensor.empty
     private var inputGradient = Tensor.empty
 
     public init(_ config: Config) {
@@ -71,6 +75,13 @@ public final class TransformerEncoder: Layer {
         }
         guard features % config.numHeads == 0 else {
             throw NNError.invalidArgument("layer '\(name)': the \(features) features do not split into \(config.numHeads) heads")
+        }
+        // Checked here as well as in the parts, so that the error names this layer, not a part.
+        guard config.dropout >= 0, config.dropout < 1 else {
+            throw NNError.invalidArgument("layer '\(name)': dropout must be in [0, 1), got \(config.dropout)")
+        }
+        guard config.layerNormEpsilon > 0 else {
+            throw NNError.invalidArgument("layer '\(name)': layer_norm_epsilon must be positive, got \(config.layerNormEpsilon)")
         }
         guard config.activation != .softmax else {
             throw NNError.invalidArgument("layer '\(name)': softmax is not a feed-forward activation")
@@ -115,27 +126,28 @@ public final class TransformerEncoder: Layer {
         var h = config.normalizeFirst ? try attentionNorm.forward(x, training: training) : x
         h = try attention.forward(h, mask: mask, training: training)
         h = try attentionDropout.forward(h, training: training)
-        h = Self.sum(h, x)
-        if !config.normalizeFirst { h = try attentionNorm.forward(h, training: training) }
-        // Feed-forward sub-block.
-        let residual = h
+        Self.add(h, x, into: &attentionSum)
+        h = config.normalizeFirst ? attentionSum : try attentionNorm.forward(attentionSum, training: training)
+        // Feed-forward sub-block, applied to every step at once ((batch·steps) × features GEMMs).
         var f = config.normalizeFirst ? try feedForwardNorm.forward(h, training: training) : h
         f = try intermediate.forward(f, training: training)
         f = try projection.forward(f, training: training)
         f = try feedForwardDropout.forward(f, training: training)
-        f = Self.sum(f, residual)
-        if !config.normalizeFirst { f = try feedForwardNorm.forward(f, training: training) }
-        return f
+        Self.add(f, h, into: &feedForwardSum)
+        return config.normalizeFirst ? feedForwardSum : try feedForwardNorm.forward(feedForwardSum, training: training)
     }
 
-    private static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        var out = Tensor(zeros: a.shape)
+    /// `out = a + b`, into storage this layer keeps (neither argument is `out`'s storage).
+    private static func add(_ a: Tensor, _ b: Tensor, into out: inout Tensor) {
+        out.reuse(shape: a.shape)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in for i in po.indices { po[i] = pa[i] + pb[i] } }
+                out.withUnsafeMutableBufferPointer { po in
+                    let x = pa.baseAddress!, y = pb.baseAddress!, z = po.baseAddress!
+                    for i in 0..<po.count { z[i] = x[i] + y[i] }
+                }
             }
         }
-        return out
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
@@ -148,21 +160,25 @@ public final class TransformerEncoder: Layer {
             return dx
         }
         // Feed-forward sub-block, backwards: the residual adds the gradient straight through.
-        var g = config.normalizeFirst ? outputGradient : try back(feedForwardNorm, outputGradient)
-        let throughResidual = g
-        g = try back(feedForwardDropout, g)
+        let feedForwardOutput = config.normalizeFirst ? outputGradient : try back(feedForwardNorm, outputGradient)
+        var g = try back(feedForwardDropout, feedForwardOutput)
         g = try back(projection, g)
         g = try back(intermediate, g)
         if config.normalizeFirst { g = try back(feedForwardNorm, g) }
-        g = Self.sum(g, throughResidual)
+        Self.add(g, feedForwardOutput, into: &residualGradient)
         // Attention sub-block.
-        if !config.normalizeFirst { g = try back(attentionNorm, g) }
-        let attentionResidual = g
-        g = try back(attentionDropout, g)
+        let attentionOutput = config.normalizeFirst ? residualGradient : try back(attentionNorm, residualGradient)
+        g = try back(attentionDropout, attentionOutput)
+        if !config.normalizeFirst && !needsInputGradient {
+            // Post-norm: nothing before the attention needs its input gradient.
+            _ = try attention.backward(g, needsInputGradient: false)
+            return nil
+        }
         g = try back(attention, g)
         if config.normalizeFirst { g = try back(attentionNorm, g) }
-        inputGradient = Self.sum(g, attentionResidual)
-        return needsInputGradient ? inputGradient : nil
+        guard needsInputGradient else { return nil }
+        Self.add(g, attentionOutput, into: &inputGradient)
+        return inputGradient
     }
 
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }

@@ -746,6 +746,7 @@ extension MultiHeadAttention.Config: Codable {
         case keyDim = "key_dim"
         case valueDim = "value_dim"
         case useBias = "use_bias"
+        case outputShape = "output_shape"
     }
 
     public init(from decoder: Decoder) throws {
@@ -758,6 +759,7 @@ extension MultiHeadAttention.Config: Codable {
             dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
             useBias: try c.decodeIfPresent(Bool.self, forKey: .useBias) ?? true,
             causal: try c.decodeIfPresent(Bool.self, forKey: .causal) ?? false,
+            outputShape: try Self.decodeOutputShape(c),
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
             name: try c.decodeIfPresent(String.self, forKey: .name))
     }
@@ -770,8 +772,22 @@ extension MultiHeadAttention.Config: Codable {
         try c.encode(dropout, forKey: .dropout)
         try c.encode(useBias, forKey: .useBias)
         try c.encode(causal, forKey: .causal)
+        try c.encodeIfPresent(outputShape, forKey: .outputShape)
         try c.encodeIfPresent(seed, forKey: .seed)
         try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension MultiHeadAttention.Config {
+    /// Keras writes `output_shape` as a number or a one-element list (the per-step width).
+    static func decodeOutputShape(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Int? {
+        guard c.contains(.outputShape), try !c.decodeNil(forKey: .outputShape) else { return nil }
+        if let width = try? c.decode(Int.self, forKey: .outputShape) { return width }
+        guard let shape = try? c.decode([Int].self, forKey: .outputShape), shape.count == 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .outputShape, in: c, debugDescription: "output_shape is one whole number (or [number]): the width of each step's output")
+        }
+        return shape[0]
     }
 }
 
