@@ -145,8 +145,9 @@ def keras_initialisation(model):
                 module.out_proj.bias.zero_()
 
 
-def run(workload, seed, folder, init):
+def run(workload, seed, folder, init, epochs_override=None):
     load, make, epochs, batch, lr = WORKLOADS[workload]
+    epochs = epochs_override or epochs
     xtr, ytr, xte, yte = load(folder)
     torch.manual_seed(seed)
     model = make()
@@ -177,6 +178,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default="datasets")
     parser.add_argument("--init", choices=["keras", "torch"], default="keras")
+    parser.add_argument("--epochs", type=int, default=None, help="override every workload's epochs")
     args = parser.parse_args()
     torch.set_num_threads(2)
     result = {}
@@ -184,7 +186,7 @@ def main():
         if workload not in WORKLOADS:
             raise SystemExit(f"unknown workload {workload}; available: {', '.join(WORKLOADS)}")
         start = time.perf_counter()
-        accuracies = [run(workload, seed, args.datasets, args.init) for seed in range(args.seeds)]
+        accuracies = [run(workload, seed, args.datasets, args.init, args.epochs) for seed in range(args.seeds)]
         seconds = (time.perf_counter() - start) / args.seeds
         mean = sum(accuracies) / len(accuracies)
         print(f"[torch, {args.init} init] {workload}: mean {mean:.4f} over {accuracies} ({seconds:.2f} s/run)", flush=True)

@@ -20,6 +20,9 @@ struct BenchAccuracy: ParsableCommand {
     @Option(help: "The folder holding the data files.")
     var datasets = "datasets"
 
+    @Option(help: "Train every workload for this many epochs instead of its own (both sides), e.g. to compare below the ceiling.")
+    var epochs: Int?
+
     @Option(help: "A Python with torch installed: runs the reference script in the same session and prints the differences.")
     var reference: String?
 
@@ -39,6 +42,7 @@ struct BenchAccuracy: ParsableCommand {
             throw ValidationError("unknown workload(s) \(unknown.joined(separator: ", ")); available: \(AccuracyWorkload.all.map(\.id).joined(separator: ", "))")
         }
         guard seeds > 0 else { throw ValidationError("--seeds must be positive, got \(seeds)") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         guard ["keras", "torch"].contains(referenceInit) else {
             throw ValidationError("--reference-init is 'keras' or 'torch', got '\(referenceInit)'")
         }
@@ -60,7 +64,7 @@ struct BenchAccuracy: ParsableCommand {
                 try model.compile(
                     optimizer: Adam(learningRate: workload.learningRate), loss: .sparseCategoricalCrossentropy(fromLogits: true),
                     metrics: ["accuracy"])
-                try model.fit(split.xTrain, split.yTrain, epochs: workload.epochs, batchSize: workload.batchSize)
+                try model.fit(split.xTrain, split.yTrain, epochs: epochs ?? workload.epochs, batchSize: workload.batchSize)
                 let logs = try model.evaluate(split.xTest, split.yTest, batchSize: 256)
                 accuracies.append(logs["accuracy"] ?? .nan)
                 seconds += Date().timeIntervalSince(start)
@@ -69,7 +73,7 @@ struct BenchAccuracy: ParsableCommand {
             let theirs = torch[workload.id].map { (Self.meanAndDeviation($0.accuracies), $0.seconds) }
             if json {
                 var object: [String: Any] = [
-                    "workload": workload.id, "architecture": workload.summary, "epochs": workload.epochs,
+                    "workload": workload.id, "architecture": workload.summary, "epochs": epochs ?? workload.epochs,
                     "batch_size": workload.batchSize, "learning_rate": Double(workload.learningRate),
                     "tuna_accuracies": accuracies, "tuna_mean": mine.mean, "tuna_sd": mine.sd, "tuna_seconds_per_run": seconds / Double(seeds),
                 ]
@@ -105,6 +109,7 @@ struct BenchAccuracy: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [referenceScript, "--only", ids.joined(separator: ","), "--seeds", String(seeds), "--datasets", datasets, "--init", referenceInit]
+            + (epochs.map { ["--epochs", String($0)] } ?? [])
         let pipe = Pipe()
         process.standardOutput = pipe
         do { try process.run() } catch { throw ValidationError("cannot run \(python): \(error.localizedDescription)") }
