@@ -54,12 +54,15 @@ struct NumericScale: Sendable, Hashable {
         }
     }
 
-    /// For integers and stepped floats, the bin (in internal coordinates) of the allowed value
-    /// nearest to `t`: half a step either side, on the log scale for log integers.
-    func bin(at t: Double) -> (Double, Double)? {
+    /// For integers and stepped floats, the bin of the allowed value nearest to `t`: the values
+    /// within half a step of it, on the search scale and clipped to the range. It is exactly the
+    /// set of coordinates ``value(at:)`` snaps to that value, so the bins of all allowed values
+    /// tile `[lower, upper]`. Nil for plain floats.
+    func bin(of t: Double) -> (Double, Double)? {
         guard let step, let x = value(at: t).number else { return nil }
-        let left = max(x - step / 2, isLog ? 1e-12 : -Double.infinity), right = x + step / 2
-        return isLog ? (Glibc_log(left), Glibc_log(right)) : (left, right)
+        let left = x - step / 2, right = x + step / 2
+        if isLog { return (left > 0 ? max(Glibc_log(left), lower) : lower, min(Glibc_log(right), upper)) }
+        return (max(left, lower), min(right, upper))
     }
 
     /// The allowed value nearest to internal coordinate `t` (clamped into the range).

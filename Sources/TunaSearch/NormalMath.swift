@@ -30,6 +30,20 @@ enum NormalMath {
         return -0.5 * t * t - logSqrt2Pi - log(t + millsTail(t))
     }
 
+    /// log(Φ(b) − Φ(a)): the log mass of the standard normal on `[a, b]`, accurate when both ends
+    /// lie deep in the same tail (where Φ(b) − Φ(a) would cancel to 0 or round to 1 − 1).
+    static func logMass(from a: Double, to b: Double) -> Double {
+        guard a < b else { return -.infinity }
+        if a >= 0 { return logMass(from: -b, to: -a) }  // the right tail mirrored onto the left
+        if b <= 0 {
+            let lb = logCDF(b)
+            let ratio = logCDF(a) - lb  // log(Φ(a)/Φ(b)) ≤ 0
+            return lb + (ratio > -0.693 ? log(-expm1(ratio)) : log1p(-exp(ratio)))
+        }
+        // a < 0 < b: the mass outside, Φ(a) + Φ(−b), is computed without cancellation.
+        return log1p(-(cdf(a) + cdf(-b)))
+    }
+
     /// 1/R(t) − t for t > 0: the tail of the Mills-ratio continued fraction
     /// `1/(t + 2/(t + 3/(t + …)))`, evaluated backwards.
     static func millsTail(_ t: Double) -> Double {

@@ -1,4 +1,4 @@
-/// Multivariate Tree-structured Parzen Estimator, after Optuna's `TPESampler(multivariate=True)`.
+/// Multivariate Tree-structured Parzen Estimator, after Optuna 5's default `TPESampler`.
 ///
 /// After `startupTrials` random suggestions, finished trials are ranked by loss (complete ones
 /// first, then pruned ones by how far they got) and split: the best `γ(n) = min(⌈0.1 n⌉, 25)`
@@ -40,15 +40,24 @@ public struct TPESampler: Sampler, Codable, Hashable {
         return r + [Double](repeating: 1, count: 25)
     }
 
+    /// The narrowest a numeric kernel may be, as a fraction of its parameter's range, for an
+    /// estimator of `observations` trials: Optuna's magic clip, 1 / min(100, kernels + 1), or no
+    /// floor when `considerMagicClip` is off.
+    func minimumWidth(observations: Int) -> Double {
+        considerMagicClip ? 1 / min(100, Double(observations + 2)) : 0
+    }
+
     public func ask(_ context: SamplingContext) throws -> Parameters {
         let space = context.space
         let ordered = try space.orderedParameters()
-        let complete = context.history.filter(\.isUsable)
-        if complete.count < max(startupTrials, 1) {
+        let (good, bad) = split(context)
+        if good.count + bad.count < max(startupTrials, 1) {
             return try RandomSampler(seed: seed).ask(context)
         }
         var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber) ^ 0x7E5)
-        let (good, bad) = split(context)
+        // Constant liar (Optuna's default): trials still running count as bad, so parallel
+        // workers are not all sent to the same promising spot.
+        let goodParams = good.map(\.params), badParams = bad.map(\.params) + context.running
 
         var values = Parameters()
         var sampledGroups = Set<String>()
@@ -58,95 +67,97 @@ public struct TPESampler: Sampler, Codable, Hashable {
                 continue
             }
             let key = p.when?.description ?? ""
-            if sampledGroups.contains(key) { continue }
-            sampledGroups.insert(key)
+            guard sampledGroups.insert(key).inserted else { continue }
             let members = ordered.filter { ($0.when?.description ?? "") == key && $0.domain.isSearchable }
-            for (name, v) in sampleGroup(members, good: good, bad: bad, rng: &rng) { values[name] = v }
+            values.merge(sampleGroup(members, good: goodParams, bad: badParams, rng: &rng)) { $1 }
         }
         return values
     }
 
-    /// Good and bad trials (each in trial-number order, as Optuna weights them).
+    /// Good and bad finished trials, each in trial-number order (as Optuna weights them).
+    ///
+    /// Complete trials rank by loss; pruned ones after them, those that got further first, then
+    /// by their last intermediate value; pruned trials that reported nothing rank last.
     func split(_ context: SamplingContext) -> (good: [Trial], bad: [Trial]) {
         let dir = context.direction
         let complete = context.history.filter(\.isUsable).sorted {
             let a = dir.loss($0.value ?? 0), b = dir.loss($1.value ?? 0)
             return a < b || (a == b && $0.number < $1.number)
         }
-        let pruned = context.history.filter { $0.state == .pruned && $0.lastStep != nil }.sorted {
-            let sa = $0.lastStep ?? 0, sb = $1.lastStep ?? 0
-            if sa != sb { return sa > sb }
-            let a = dir.loss($0.intermediateValues[sa] ?? .infinity)
-            let b = dir.loss($1.intermediateValues[sb] ?? .infinity)
-            return a < b || (a == b && $0.number < $1.number)
+        func prunedRank(_ t: Trial) -> (step: Int, loss: Double) {
+            guard let step = t.lastStep else { return (Int.min, .infinity) }
+            let loss = dir.loss(t.intermediateValues[step] ?? .nan)
+            return (step, loss.isNaN ? .infinity : loss)
+        }
+        let pruned = context.history.filter { $0.state == .pruned }.sorted {
+            let a = prunedRank($0), b = prunedRank($1)
+            if a.step != b.step { return a.step > b.step }
+            return a.loss < b.loss || (a.loss == b.loss && $0.number < $1.number)
         }
         let ranked = complete + pruned
         let nGood = Self.gamma(ranked.count)
         let good = ranked.prefix(nGood).sorted { $0.number < $1.number }
-        // Constant liar (Optuna's default): trials still running count as bad, so parallel
-        // workers are not all sent to the same promising spot.
-        let liars = context.running.enumerated().map { index, params in
-            Trial(number: Int.max / 2 + index, state: .running, params: params)
-        }
-        let bad = ranked.dropFirst(nGood).sorted { $0.number < $1.number } + liars
-        return (Array(good), bad)
+        let bad = ranked.dropFirst(nGood).sorted { $0.number < $1.number }
+        return (good, bad)
     }
 
-    /// Joint TPE draw for one group of parameters that are active together.
-    func sampleGroup(_ members: [Parameter], good: [Trial], bad: [Trial], rng: inout SearchRandom) -> [(String, ParameterValue)] {
-        guard !members.isEmpty else { return [] }
-        var dims: [ParzenEstimator.Dim] = []
+    /// Joint TPE draw for one group of parameters that are active together: `eiCandidates`
+    /// draws from the good trials' estimator l, the one with the largest log l(x) − log g(x).
+    func sampleGroup(_ members: [Parameter], good: [Parameters], bad: [Parameters], rng: inout SearchRandom) -> Parameters {
+        var values = Parameters()
+        var modelled: [(parameter: Parameter, dim: ParzenEstimator.Dim)] = []
         for p in members {
-            switch p.domain {
-            case .categorical(let v): dims.append(.categorical(v.count))
-            default: dims.append(.numeric(p.domain.scale ?? NumericScale(FloatDomain(low: 0, high: 1))))
-            }
-        }
-        func observations(_ trials: [Trial]) -> [[Double]] {
-            trials.compactMap { t in
-                var row: [Double] = []
-                for (c, p) in members.enumerated() {
-                    guard let v = t.params[p.name] else { return nil }
-                    switch dims[c] {
-                    case .numeric(let s):
-                        guard let x = s.coordinate(of: v) else { return nil }
-                        row.append(x)
-                    case .categorical:
-                        guard let i = p.domain.choiceIndex(of: v) else { return nil }
-                        row.append(Double(i))
-                    }
+            if case .categorical(let choices) = p.domain {
+                modelled.append((p, .categorical(choices.count)))
+            } else if let scale = p.domain.scale {
+                if scale.upper > scale.lower {
+                    modelled.append((p, .numeric(scale)))
+                } else {
+                    values[p.name] = scale.value(at: scale.lower)  // a single allowed value
                 }
-                return row
             }
         }
-        let goodObs = observations(good)
-        let badObs = observations(bad)
-        let below = ParzenEstimator(
-            dims: dims, observations: goodObs, weights: Self.weights(goodObs.count), priorWeight: priorWeight,
-            magicClip: considerMagicClip)
-        let above = ParzenEstimator(
-            dims: dims, observations: badObs, weights: Self.weights(badObs.count), priorWeight: priorWeight,
-            magicClip: considerMagicClip)
+        guard !modelled.isEmpty else { return values }
 
-        var best: [Double] = []
-        var bestScore = -Double.infinity
-        for _ in 0..<max(eiCandidates, 1) {
-            var x = below.sample(&rng)
-            for c in dims.indices {
-                if case .numeric(let s) = dims[c], let snapped = s.coordinate(of: s.value(at: x[c])) { x[c] = snapped }
+        /// A trial's coordinates, or nil when one of the group's parameters is missing or invalid.
+        func row(_ params: Parameters) -> [Double]? {
+            var row: [Double] = []
+            row.reserveCapacity(modelled.count)
+            for (p, dim) in modelled {
+                guard let v = params[p.name] else { return nil }
+                switch dim {
+                case .numeric(let s):
+                    guard let x = s.coordinate(of: v), x.isFinite else { return nil }
+                    row.append(x)
+                case .categorical:
+                    guard let i = p.domain.choiceIndex(of: v) else { return nil }
+                    row.append(Double(i))
+                }
             }
-            let score = below.logDensity(x) - above.logDensity(x)
-            if best.isEmpty || score > bestScore {
-                best = x
-                bestScore = score
+            return row
+        }
+        let dims = modelled.map(\.dim)
+        func estimator(_ trials: [Parameters]) -> ParzenEstimator {
+            let rows = trials.compactMap(row)
+            return ParzenEstimator(
+                dims: dims, observations: rows, weights: Self.weights(rows.count), priorWeight: priorWeight,
+                minimumWidth: minimumWidth(observations: rows.count))
+        }
+        let below = estimator(good), above = estimator(bad)
+        let candidates = below.sample(max(eiCandidates, 1), rng: &rng)
+        let scores = zip(below.logDensities(candidates), above.logDensities(candidates)).map { $0 - $1 }
+        var best = 0
+        for i in scores.indices where scores[i] > scores[best] || scores[best].isNaN { best = i }
+
+        for (c, (p, dim)) in modelled.enumerated() {
+            let x = candidates[best][c]
+            switch (dim, p.domain) {
+            case (.numeric(let s), _): values[p.name] = s.value(at: x)
+            case (.categorical, .categorical(let choices)): values[p.name] = choices[min(max(Int(x), 0), choices.count - 1)]
+            case (.categorical, _): break
             }
         }
-        return members.enumerated().map { c, p in
-            switch (dims[c], p.domain) {
-            case (.numeric(let s), _): return (p.name, s.value(at: best[c]))
-            case (.categorical, .categorical(let v)): return (p.name, v[min(max(Int(best[c]), 0), v.count - 1)])
-            default: return (p.name, p.domain.value(atUnit: 0.5))
-            }
-        }
+        return values
     }
 }
+
