@@ -144,7 +144,10 @@ struct NumericKernels {
         // nearest end, so that every kernel keeps most of its mass inside.
         let observed = observations.map { min(max($0, lower), upper) }
         centres = observed + [(lower + upper) / 2]
-        widths = Self.bandwidths(observed, lower: lower, upper: upper, minimumWidth: minimumWidth) + [upper - lower]
+        // On a grid, a kernel narrower than half the spacing of the allowed values would put
+        // nearly all its mass on one value and freeze the parameter at the good trials' value.
+        let floor = scale.step == nil ? minimumWidth : max(minimumWidth, 0.5 / Double(max(scale.count, 1)))
+        widths = Self.bandwidths(observed, lower: lower, upper: upper, minimumWidth: floor) + [upper - lower]
         logMassInRange = zip(centres, widths).map { mu, sigma in
             NormalMath.logMass(from: (lower - mu) / sigma, to: (upper - mu) / sigma)
         }

@@ -2,9 +2,13 @@
 ///
 /// After `startupTrials` random suggestions, finished trials are ranked by loss (complete ones
 /// first, then pruned ones by how far they got) and split: the best `γ(n) = min(⌈0.1 n⌉, 25)`
-/// form the "good" set, the rest and the trials still running (the constant liar) the "bad" set. For each group of parameters, a joint Parzen
-/// estimator is built on each set (older trials down-weighted as in Optuna), `eiCandidates`
-/// points are drawn from the good one and the point maximising log l(x) − log g(x) is taken.
+/// form the good set, the rest and the trials still running (the constant liar) the bad set.
+/// For each group of parameters a joint Parzen estimator is built on each set (older trials
+/// down-weighted as in Optuna), `eiCandidates` points are drawn from the good one, l, and the
+/// one maximising log l(x) − log g(x) is taken.
+///
+/// One departure from Optuna: both estimators share the floor on kernel widths, taken from all
+/// the trials behind them (``minimumWidth(observations:)``), where Optuna gives each its own.
 ///
 /// Conditional spaces: parameters are grouped by their `when:` condition (all unconditional
 /// parameters form one group). Groups are sampled in dependency order, each only when active
@@ -40,9 +44,16 @@ public struct TPESampler: Sampler, Codable, Hashable {
         return r + [Double](repeating: 1, count: 25)
     }
 
-    /// The narrowest a numeric kernel may be, as a fraction of its parameter's range, for an
-    /// estimator of `observations` trials: Optuna's magic clip, 1 / min(100, kernels + 1), or no
-    /// floor when `considerMagicClip` is off.
+    /// The narrowest a numeric kernel may be, as a fraction of its parameter's range, when
+    /// `observations` trials inform the two estimators together: Optuna's magic clip,
+    /// 1 / min(100, n + 2), or no floor when `considerMagicClip` is off.
+    ///
+    /// Optuna counts each estimator's own trials, so the good one, never more than 25 trials,
+    /// cannot resolve anything finer than 1/27 of a range (early, with 2 or 3 good trials, a
+    /// quarter of it) while the bad one it is divided by goes down to 1/100. With one floor from
+    /// all trials, l and g resolve the same scale, and l(x)/g(x) can single out a small region
+    /// once the good trials there are close together: the neighbour distances still set the
+    /// widths, the floor only stops them shrinking below what the whole study has sampled.
     func minimumWidth(observations: Int) -> Double {
         considerMagicClip ? 1 / min(100, Double(observations + 2)) : 0
     }
@@ -137,13 +148,14 @@ public struct TPESampler: Sampler, Codable, Hashable {
             return row
         }
         let dims = modelled.map(\.dim)
-        func estimator(_ trials: [Parameters]) -> ParzenEstimator {
-            let rows = trials.compactMap(row)
-            return ParzenEstimator(
-                dims: dims, observations: rows, weights: Self.weights(rows.count), priorWeight: priorWeight,
-                minimumWidth: minimumWidth(observations: rows.count))
-        }
-        let below = estimator(good), above = estimator(bad)
+        let goodRows = good.compactMap(row), badRows = bad.compactMap(row)
+        let floor = minimumWidth(observations: goodRows.count + badRows.count)
+        let below = ParzenEstimator(
+            dims: dims, observations: goodRows, weights: Self.weights(goodRows.count), priorWeight: priorWeight,
+            minimumWidth: floor)
+        let above = ParzenEstimator(
+            dims: dims, observations: badRows, weights: Self.weights(badRows.count), priorWeight: priorWeight,
+            minimumWidth: floor)
         let candidates = below.sample(max(eiCandidates, 1), rng: &rng)
         let scores = zip(below.logDensities(candidates), above.logDensities(candidates)).map { $0 - $1 }
         var best = 0

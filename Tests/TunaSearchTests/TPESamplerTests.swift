@@ -97,6 +97,28 @@ import Foundation
         #expect(Quartiles(tpe).median < Quartiles(random).median / 4, "TPE \(tpe) vs random \(random)")
     }
 
+    /// Three good trials within 0.002 of x = 0.3 among 97 spread-out bad ones. With one candidate
+    /// a suggestion is a plain draw from the good estimator, whose kernels here are as narrow as
+    /// the floor allows: 1/100 of the range when the floor counts all 100 trials behind the two
+    /// estimators, a fifth of it when it counts only the 3 good ones (Optuna's per-estimator
+    /// count), which would send most draws more than 0.03 away.
+    @Test func suggestionsConcentrateWhereGoodTrialsCluster() throws {
+        var history = [0.299, 0.300, 0.301].enumerated().map { i, x in
+            Trial(number: i, state: .complete, params: ["x": .double(x)], value: abs(x - 0.3))
+        }
+        for i in 0..<97 {
+            let x = (Double(i) + 0.5) / 97
+            history.append(Trial(number: 3 + i, state: .complete, params: ["x": .double(x)], value: 1 + abs(x - 0.3)))
+        }
+        #expect(TPESampler().minimumWidth(observations: 100) == 0.01)
+        #expect(TPESampler().minimumWidth(observations: 3) == 0.2)
+        let sampler = TPESampler(seed: 1, eiCandidates: 1)
+        let distances = try (100..<120).map { n in
+            abs(try #require(sampler.ask(SamplingContext(space: Self.line, history: history, trialNumber: n))["x"]?.number) - 0.3)
+        }
+        #expect(distances.filter { $0 < 0.03 }.count >= 10, "\(distances)")
+    }
+
     /// With trials running, the next suggestion moves away from them (constant liar).
     @Test func runningTrialsCountAsBad() throws {
         var history: [Trial] = []
@@ -159,6 +181,19 @@ import Foundation
         let kept = p.indices.filter { p[$0] * 4000 >= 5 }
         let dof = max(kept.count - 1, 1)
         #expect(chiSquare(kept.map { counts[$0] }, kept.map { p[$0] / kept.map { p[$0] }.reduce(0, +) }) < 3.3 * Double(dof) + 10)
+    }
+
+    /// However small the floor, an integer's kernels keep half a step of width, so the values
+    /// next to the good trials' keep a real chance: here 3 trials at 2 on 1...4 give 3 about 18%
+    /// (3/4 of (Φ(3) − Φ(1)) / (Φ(5) − Φ(−3)) plus 1/4 of the prior's (Φ(0.25) − Φ(0)) / (Φ(0.5) − Φ(−0.5))).
+    @Test func integerKernelsKeepTheirNeighboursAlive() throws {
+        let scale = NumericScale(IntDomain(low: 1, high: 4))
+        let kernels = NumericKernels(scale: scale, observations: [2, 2, 2], minimumWidth: 0.01)
+        #expect(kernels.widths == [0.5, 0.5, 0.5, 4])
+        let estimator = ParzenEstimator(
+            dims: [.numeric(scale)], observations: [[2], [2], [2]], weights: [1, 1, 1], priorWeight: 1, minimumWidth: 0.01)
+        let p3 = exp(estimator.logDensities([[3]])[0])
+        #expect(abs(p3 - 0.18258087454677402) < 1e-9, "\(p3)")
     }
 
     /// On a plain or log float the mixture is a density on the search scale: it integrates to 1
