@@ -1,14 +1,16 @@
 /// Multivariate Tree-structured Parzen Estimator, after Optuna 5's default `TPESampler`.
 ///
-/// After `startupTrials` random suggestions, finished trials are ranked by loss (complete ones
+/// After `startupTrials` scrambled Sobol' points, finished trials are ranked by loss (complete ones
 /// first, then pruned ones by how far they got) and split: the best `γ(n) = min(⌈0.1 n⌉, 25)`
 /// form the good set, the rest and the trials still running (the constant liar) the bad set.
 /// For each group of parameters a joint Parzen estimator is built on each set (older trials
 /// down-weighted as in Optuna), `eiCandidates` points are drawn from the good one, l, and the
 /// one maximising log l(x) − log g(x) is taken.
 ///
-/// One departure from Optuna: both estimators share the floor on kernel widths, taken from all
-/// the trials behind them (``minimumWidth(observations:)``), where Optuna gives each its own.
+/// Two departures from Optuna: the start is a space-filling design (as the Bayesian sampler's)
+/// where Optuna draws at random, so the first split already sees the whole space; and both
+/// estimators share the floor on kernel widths, taken from all the trials behind them
+/// (``minimumWidth(observations:)``), where Optuna gives each its own.
 ///
 /// Conditional spaces: parameters are grouped by their `when:` condition (all unconditional
 /// parameters form one group). Groups are sampled in dependency order, each only when active
@@ -63,7 +65,7 @@ public struct TPESampler: Sampler, Codable, Hashable {
         let ordered = try space.orderedParameters()
         let (good, bad) = split(context)
         if good.count + bad.count < max(startupTrials, 1) {
-            return try RandomSampler(seed: seed).ask(context)
+            return try SobolSampler(seed: seed).ask(context)
         }
         var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber) ^ 0x7E5)
         // Constant liar (Optuna's default): trials still running count as bad, so parallel

@@ -45,6 +45,20 @@ import Foundation
         #expect(fewBad.count == 10)
     }
 
+    /// The first `startupTrials` suggestions are the scrambled Sobol' points of the same seed;
+    /// the model takes over once that many trials have finished (pruned ones included).
+    @Test func startsWithSobolPoints() throws {
+        let f = Hartmann6()
+        let trials = try Fixtures.run(TPESampler(seed: 6), space: f.space, trials: 12) { try f.evaluate($0) }
+        let sobol = try Fixtures.run(SobolSampler(seed: 6), space: f.space, trials: 12) { try f.evaluate($0) }
+        #expect(trials.prefix(10) == sobol.prefix(10))
+        #expect(trials[10].params != sobol[10].params)
+        var history = Array(trials.prefix(9))
+        history.append(Trial(number: 9, state: .pruned, params: trials[9].params, intermediateValues: [1: -1]))
+        let next = try TPESampler(seed: 6).ask(SamplingContext(space: f.space, history: history, trialNumber: 10))
+        #expect(next != sobol[10].params)
+    }
+
     @Test func sameSeedGivesTheSameSuggestions() throws {
         let f = MixedFunction()
         let a = try Fixtures.run(TPESampler(seed: 4), space: f.space, trials: 25) { try f.evaluate($0) }
