@@ -31,8 +31,9 @@ let package = Package(
         .target(
             name: "CTunaKernels",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno"])]),
+        .target(name: "TunaBase"),
         .target(name: "TunaTensor", dependencies: ["CBLAS", "CTunaKernels"], swiftSettings: optimized),
-        .target(name: "TunaNN", dependencies: ["TunaTensor"], swiftSettings: optimized),
+        .target(name: "TunaNN", dependencies: ["TunaBase", "TunaTensor"], swiftSettings: optimized),
         .target(
             name: "TunaData",
             dependencies: ["TunaTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
@@ -42,17 +43,19 @@ let package = Package(
             name: "TunaStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "TunaWire", dependencies: ["CZeroMQ"]),
         .target(
-            name: "TunaSpec",
-            dependencies: [
-                "TunaSearch", "TunaNN", "TunaData", "Yams",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]),
-        .target(name: "TunaWorker", dependencies: ["TunaSpec", "TunaWire", "TunaNN", "TunaData"]),
-        .target(name: "TunaScheduler", dependencies: ["TunaSpec", "TunaStore", "TunaWire"]),
+            name: "TunaProtocol",
+            dependencies: ["TunaSearch", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "TunaSpec", dependencies: ["TunaBase", "TunaSearch", "TunaProtocol", "Yams"]),
+        .target(name: "TunaTemplate", dependencies: ["TunaSpec", "TunaNN", "TunaData"]),
+        .target(
+            name: "TunaWorker",
+            dependencies: ["TunaTemplate", "TunaSpec", "TunaProtocol", "TunaWire", "TunaNN", "TunaData"]),
+        .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
-                "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaStore", "TunaScheduler", "TunaWorker",
+                "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
+                "TunaWorker", "TunaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
@@ -62,8 +65,9 @@ let package = Package(
         .testTarget(name: "TunaSearchTests", dependencies: ["TunaSearch"]),
         .testTarget(name: "TunaStoreTests", dependencies: ["TunaStore"]),
         .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
-        .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec"]),
-        .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker"]),
+        .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec", "TunaTemplate"]),
+        .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate"]),
+        .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec"]),
         .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import TunaSearch
+import TunaProtocol
 import TunaSpec
 import TunaStore
 
@@ -8,21 +9,21 @@ import TunaStore
 public final class ActiveStudy {
     public let study: Study
     public let record: StudyRecord
-    public let budget: Int
+    public internal(set) var budget: Int
     let sampler: any Sampler
     let pruner: any Pruner
     /// Finished trials, as samplers and pruners see them.
     private(set) var history: [Trial] = []
     /// Trials handed out and not finished, by store id.
     private(set) var running: [Int64: Trial] = [:]
-    /// Trials waiting for a worker (requeued after a failure or a lost worker), oldest first.
+    /// Trials waiting for a worker (requeued after a lost worker), oldest first.
     private(set) var waiting: [Int64] = []
     /// Stopped by `tuna stop`: no new trials are handed out.
     public internal(set) var stopped = false
     /// The data file's bytes and hash, sent to workers that do not have it cached.
     let dataset: (hash: String, bytes: [UInt8], fileExtension: String)?
 
-    init(study: Study, record: StudyRecord, budget: Int, store: SQLiteTrialStore) throws {
+    init(study: Study, record: StudyRecord, budget: Int, store: any TrialStore) throws {
         self.study = study
         self.record = record
         self.budget = budget
@@ -76,7 +77,7 @@ public final class ActiveStudy {
 
     /// The next trial to hand out: a waiting one first, else a new one from the sampler while
     /// the budget allows; nil when nothing is left to start.
-    func nextTrial(worker: String, store: SQLiteTrialStore, includeText: Bool) throws -> AssignMessage? {
+    func nextTrial(worker: String, store: any TrialStore, includeText: Bool) throws -> AssignMessage? {
         let record: TrialRecord
         if !waiting.isEmpty {
             record = try store.markRunning(trial: waiting.removeFirst(), worker: worker)

@@ -1,4 +1,4 @@
-import TunaNN
+import TunaBase
 import TunaSearch
 
 /// Reads `search.parameters` into a search space, checking each declaration where it is written:

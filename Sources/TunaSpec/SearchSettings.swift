@@ -1,4 +1,4 @@
-import TunaNN
+import TunaBase
 import TunaSearch
 
 /// The `search:` section: how to propose trials, how many, and how to score them.

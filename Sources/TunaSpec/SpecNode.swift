@@ -1,5 +1,5 @@
 import Foundation
-import TunaNN
+import TunaBase
 import Yams
 
 /// Where something stands in a study file, for error messages (`file:line:column`).

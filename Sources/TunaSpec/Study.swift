@@ -1,7 +1,6 @@
-import Crypto
 import Foundation
-import TunaData
-import TunaNN
+import TunaBase
+import TunaProtocol
 import TunaSearch
 
 /// A parsed, validated study file: what data, what network, what to tune and how to score it.
@@ -14,10 +13,12 @@ public struct Study: Sendable {
     /// noticed when a run is resumed.
     public var hash: String
     public var data: DataSpec?
-    /// The preprocessing steps, decoded by the data pipeline per trial.
+    /// The preprocessing steps, decoded by the data pipeline (TunaData) per trial.
     public var preprocess: SpecNode?
-    /// The network with `$parameter` placeholders (nil for function and command objectives).
-    public var model: ModelTemplate?
+    /// The `model:` section with `$parameter` placeholders (nil for function and command
+    /// objectives); TunaTemplate's `ModelTemplate` checks and resolves it, so that reading a
+    /// study needs no network engine.
+    public var model: SpecNode?
     public var objective: Objective
     public var search: SearchSettings
 
@@ -34,7 +35,8 @@ public struct Study: Sendable {
         return try parse(text: text, file: path)
     }
 
-    /// Parses and validates study-file text; every error names file, line and column.
+    /// Parses and validates study-file text; every error names file, line and column. The
+    /// network and preprocessing sections are checked by TunaTemplate's `StudyCheck`.
     /// Workers pass `checkFiles: false`: their data comes from the scheduler by content hash.
     public static func parse(text: String, file: String, checkFiles: Bool = true) throws -> Study {
         let root = try SpecNode.parse(yaml: text, file: file)
@@ -48,29 +50,15 @@ public struct Study: Sendable {
         guard let searchNode = root["search"] else { throw root.error("the study needs a 'search' section") }
         let search = try SearchSettings(searchNode)
         let objective = try Objective(root["objective"], hasModel: root["model"] != nil, root: root)
-        var model: ModelTemplate?
+        var model: SpecNode?
         var data: DataSpec?
         if case .network = objective {
             guard let modelNode = root["model"] else { throw root.error("the study needs a 'model' (or an 'objective')") }
             guard let dataNode = root["data"] else { throw root.error("a network study needs a 'data' section") }
             data = try DataSpec(dataNode, studyFile: file, checkFiles: checkFiles)
-            model = try ModelTemplate(modelNode, space: search.space)
+            model = modelNode
         } else if let modelNode = root["model"] {
             throw modelNode.error("'model' has no effect with a \(objective.kind) objective; remove one of them")
-        }
-        var augmentation: [LayerSpec] = []
-        if let preprocess = root["preprocess"] {
-            // Checked now so that a misspelt step fails before any trial starts.
-            let pipeline = try preprocess.decode(Pipeline.self, what: "preprocess")
-            // Geometric augmentation needs images: known now when the data declare their shape.
-            if let shape = data?.inputShape {
-                for case .augment(let settings) in pipeline.steps {
-                    do { augmentation += try settings.layerSpecs(inputShape: shape) } catch { throw preprocess.error("\(error)") }
-                }
-            }
-        }
-        if let model, let shape = data?.inputShape {
-            try model.checkBuilds(inputShape: shape, prefix: augmentation, space: search.space)
         }
         let digest = sha256Hex(Data(text.utf8))
         return Study(
@@ -167,9 +155,4 @@ public struct CommandObjective: Sendable, Hashable, Codable {
             return result
         }
     }
-}
-
-/// The SHA-256 of `data` as lowercase hex: how studies and data sets are identified by content.
-public func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }

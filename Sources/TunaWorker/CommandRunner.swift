@@ -1,5 +1,6 @@
 import Foundation
 import TunaSearch
+import TunaProtocol
 import TunaSpec
 
 /// What a command objective produced.

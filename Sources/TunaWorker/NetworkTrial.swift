@@ -2,7 +2,9 @@ import Foundation
 import TunaData
 import TunaNN
 import TunaSearch
+import TunaProtocol
 import TunaSpec
+import TunaTemplate
 import TunaTensor
 
 /// Trains one trial's network with k-fold cross-validation: the preprocessing is fitted inside
@@ -22,7 +24,7 @@ struct NetworkTrial {
         dataset: Dataset, report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool,
         reportFold: (_ fold: Int, _ value: Double, _ seconds: Double) -> Void = { _, _, _ in }
     ) throws -> (value: Double, std: Double?, folds: [Double], seconds: [Double], metrics: [String: Double], pruned: Bool) {
-        let pipeline = try study.preprocess.map { try $0.decode(Pipeline.self, what: "preprocess") } ?? Pipeline()
+        let pipeline = try study.pipeline()
         let validation = CrossValidation(
             pipeline: pipeline, settings: CVSettings(folds: study.search.folds, shuffle: true, seed: study.search.seed))
         var metrics = plan.metrics

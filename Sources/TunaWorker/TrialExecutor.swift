@@ -1,7 +1,9 @@
 import Foundation
 import TunaData
 import TunaSearch
+import TunaProtocol
 import TunaSpec
+import TunaTemplate
 
 /// Runs one assigned trial to its result, whatever the objective. Called on the worker's trial
 /// thread; `report` sends intermediate values and returns true when the scheduler asked to prune.
@@ -29,7 +31,7 @@ public struct TrialExecutor: Sendable {
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)
         case .network:
-            guard var data = study.data, let template = study.model else {
+            guard var data = study.data, let template = try study.modelTemplate() else {
                 throw CommandFailure(description: "study \(study.name) has no data or model")
             }
             if let dataPath { data.path = dataPath }

@@ -1,4 +1,5 @@
 import Foundation
+import TunaProtocol
 import TunaSpec
 import TunaWire
 
@@ -48,8 +49,14 @@ public final class Worker {
         guard actual == message.hash else {
             throw WorkerError(description: "the data set received hashes to \(actual.prefix(12)), not \(message.hash.prefix(12))")
         }
+        // The name is built from the checked hash and an extension of a few letters, so a
+        // message can never name a path outside the cache.
+        let fileExtension = message.fileExtension.lowercased()
+        guard fileExtension.count <= 8, fileExtension.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw WorkerError(description: "the data set's file extension '\(message.fileExtension.prefix(16))' is not a short alphanumeric one")
+        }
         try FileManager.default.createDirectory(atPath: options.cacheDirectory, withIntermediateDirectories: true)
-        let path = options.cacheDirectory + "/" + message.hash + "." + (message.fileExtension.isEmpty ? "data" : message.fileExtension)
+        let path = options.cacheDirectory + "/" + actual + "." + (fileExtension.isEmpty ? "data" : fileExtension)
         try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }
@@ -149,7 +156,7 @@ public final class Worker {
                                 options.log("cached data set \(message.hash.prefix(12)) at \(path)")
                                 job = start(waiting, dataPath: path)
                             } catch {
-                                try send(try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)")))
+                                try send(try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)", retryable: true)))
                                 try send(Envelope(type: .ready))
                             }
                         }
@@ -219,9 +226,19 @@ public final class Worker {
                     job.post(try? Envelope(.progress, ProgressMessage(
                         trialID: assignment.trialID, step: fold, value: value, fold: fold, seconds: seconds)))
                 })
-                job.finish(try? Envelope(.result, result))
+                // A diverged run's NaN is an outcome to report, not a number to send: JSON has no
+                // NaN, and a result that cannot be encoded would leave the trial running forever.
+                guard result.value.isFinite else {
+                    throw TrialFailure(description: "the objective's value is not a finite number (\(result.value))")
+                }
+                do {
+                    job.finish(try Envelope(.result, result))
+                } catch {
+                    throw TrialFailure(description: "the result cannot be encoded: \(error)")
+                }
             } catch {
-                job.finish(try? Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "\(error)")), failed: true)
+                let failure = FailedMessage(trialID: assignment.trialID, error: String("\(error)".prefix(4000)))
+                job.finish(try? Envelope(.failed, failure), failed: true)
             }
         }
         thread.stackSize = 8 << 20

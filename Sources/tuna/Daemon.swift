@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import TunaScheduler
+import TunaProtocol
 import TunaSpec
+import TunaTemplate
 import TunaStore
 import TunaTensor
 import TunaWire
@@ -26,13 +28,14 @@ struct Daemon: ParsableCommand {
     func run() throws {
         _ = SQLiteTrialStore.keepFreedHeap()
         BLAS.setThreads(1)
-        let store = try openStore(db)
+        let (store, lock) = try openStore(db)
+        defer { withExtendedLifetime(lock) {} }
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(message)\n".utf8))
         }
         let scheduler: Scheduler
         do {
-            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: false, log: log))
+            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: false, log: log, parseStudy: parseCheckedStudy))
         } catch {
             FileHandle.standardError.write(Data("tuna daemon: \(error)\n".utf8))
             throw ExitCode(1)

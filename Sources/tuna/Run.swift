@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import TunaScheduler
+import TunaProtocol
 import TunaSpec
+import TunaTemplate
 import TunaStore
 import TunaTensor
 
@@ -48,13 +50,14 @@ struct Run: ParsableCommand {
         // The scheduler's Gaussian process works on small matrices: one BLAS thread is fastest
         // and leaves the cores to the workers.
         BLAS.setThreads(1)
-        let store = try openStore(db)
+        let (store, lock) = try openStore(db)
+        defer { withExtendedLifetime(lock) {} }
         let progress = ProgressLine(enabled: !quiet)
         let scheduler: Scheduler
         do {
             scheduler = try Scheduler(store: store, options: .init(
                 bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
-                log: { message in progress.log(message) }))
+                log: { message in progress.log(message) }, parseStudy: parseCheckedStudy))
         } catch {
             FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
             throw ExitCode(1)
@@ -76,28 +79,37 @@ struct Run: ParsableCommand {
             throw ExitCode(130)
         }
         try Leaderboard.print(store: store, study: parsed.name, top: 10, format: .table)
+        if let record = try store.study(named: parsed.name), try store.stateCounts(study: record.id)[.complete, default: 0] == 0 {
+            FileHandle.standardError.write(Data("tuna: no trial of \(parsed.name) completed; the leaderboard above says why they failed\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
 
 /// Reads a study file, printing its errors (file:line:column) and exiting 2 when it is broken.
 func loadStudy(_ path: String) throws -> Study {
     do {
-        return try Study.load(path: path)
+        return try Study.loadChecked(path: path)
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         throw ExitCode(2)
     }
 }
 
-/// Opens (creating) the database, or explains why it cannot be opened and exits 1.
-func openStore(_ path: String) throws -> SQLiteTrialStore {
+/// Opens (creating) the database for the scheduler that will write it, with the lock that keeps
+/// a second scheduler out, or explains why it cannot and exits 1.
+func openStore(_ path: String) throws -> (store: SQLiteTrialStore, lock: WriterLock) {
     do {
-        return try SQLiteTrialStore(path: path)
+        let lock = try WriterLock(database: path)
+        return (try SQLiteTrialStore(path: path), lock)
     } catch {
         FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
         throw ExitCode(1)
     }
 }
+
+/// How the `tuna` command reads studies that reach a scheduler: with every check, engine included.
+let parseCheckedStudy: @Sendable (String, String) throws -> Study = { try Study.parseChecked(text: $0, file: $1) }
 
 /// SIGINT and SIGTERM ask the loop to stop cleanly instead of killing the process.
 final class StopSignal: @unchecked Sendable {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import TunaSearch
+import TunaProtocol
 import TunaSpec
+import TunaTemplate
 
 /// `tuna validate STUDY.yaml`: parses a study file and prints what it understood, or its errors
 /// with file:line:column, exiting non-zero.
@@ -16,7 +18,7 @@ struct Validate: ParsableCommand {
         var failed = false
         for path in studies {
             do {
-                let study = try Study.load(path: path)
+                let study = try Study.loadChecked(path: path)
                 print(Self.summary(study))
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))

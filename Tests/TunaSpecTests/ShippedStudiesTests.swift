@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TunaNN
 import TunaSearch
+import TunaTemplate
 @testable import TunaSpec
 
 /// Every study shipped in search-spaces/ parses, and for networks on data of a declared shape,
@@ -23,8 +24,8 @@ import TunaSearch
 
     @Test(arguments: studies)
     func studyParsesAndItsNetworksBuild(_ file: String) throws {
-        let study = try Study.load(path: Self.folder.appendingPathComponent(file).path)
-        guard let model = study.model, let inputShape = study.data?.inputShape else { return }
+        let study = try Study.loadChecked(path: Self.folder.appendingPathComponent(file).path)
+        guard let model = try study.modelTemplate(), let inputShape = study.data?.inputShape else { return }
         for seed in 0..<4 {
             let params = try RandomSampler(seed: UInt64(seed)).ask(space: study.search.space)
             let plan = try model.resolve(params)

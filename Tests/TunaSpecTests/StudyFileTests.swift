@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TunaNN
 import TunaSearch
+import TunaTemplate
 @testable import TunaSpec
 
 /// Study files written to a temporary folder beside a small data file (removed afterwards).
@@ -19,7 +20,7 @@ final class StudyFolder {
     func parse(_ yaml: String) throws -> Study {
         let path = url.appendingPathComponent("study.yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return try Study.load(path: path)
+        return try Study.loadChecked(path: path)
     }
 
     /// The error text for a study, with the folder stripped so that tests read `study.yaml:3:5`.
@@ -78,7 +79,7 @@ search:
             "lr": .double(0.01), "layers": .int(2), "units_1": .int(64), "units_2": .int(32), "activation": .string("tanh"),
             "dropout": .double(0.25), "batch_size": .int(64), "optimizer": .string("sgd"), "momentum": .double(0.9),
         ]
-        let plan = try #require(study.model).resolve(params)
+        let plan = try #require(try study.modelTemplate()).resolve(params)
         #expect(plan.layers.count == 4)
         // Compared outside #expect: reflecting a LayerSpec value for the expression log
         // crashes the Swift 6.3 runtime's Mirror on this multi-payload enum.
@@ -161,7 +162,7 @@ search:
                 cell: {categorical: [gru, lstm, simple_rnn]}
                 units: {int: [2, 8]}
             """)
-        let model = try #require(study.model)
+        let model = try #require(try study.modelTemplate())
         for cell in ["gru", "lstm", "simple_rnn"] {
             let plan = try model.resolve(["cell": .string(cell), "units": .int(3)])
             guard case .bidirectional(let config) = plan.layers[0] else { Issue.record("not bidirectional"); continue }

@@ -40,7 +40,9 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
         try SQLiteTrialStore(path: directory.appendingPathComponent("trials.sqlite").path, clock: clock)
     }
 
-    static let all: [StoreBackend] = [.sqliteFile]
+    static let inMemory = StoreBackend(name: "in memory") { _, clock in InMemoryTrialStore(clock: clock) }
+
+    static let all: [StoreBackend] = [.sqliteFile, .inMemory]
 }
 
 func sampleStudy(

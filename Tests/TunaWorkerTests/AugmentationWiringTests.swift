@@ -3,6 +3,7 @@ import Testing
 import TunaData
 import TunaNN
 import TunaSpec
+import TunaTemplate
 @testable import TunaWorker
 
 /// The study's `augment` step reaches the network: noise far larger than the pixels ruins
@@ -24,8 +25,8 @@ import TunaSpec
               batch_size: 32
             search: {metric: accuracy, direction: maximize, folds: 2, parameters: {x: {float: [0, 1]}}}
             """
-        let study = try Study.parse(text: text, file: "aug.yaml")
-        let data = try #require(study.data), model = try #require(study.model)
+        let study = try Study.parseChecked(text: text, file: "aug.yaml")
+        let data = try #require(study.data), model = try #require(try study.modelTemplate())
         let trial = NetworkTrial(study: study, data: data, plan: try model.resolve(["x": .double(0.5)]), seed: 1)
         return try trial.run(dataset: try DatasetCache().dataset(for: data), report: { _, _ in false }).value
     }
@@ -48,7 +49,7 @@ import TunaSpec
             search: {parameters: {x: {float: [0, 1]}}}
             """
         do {
-            _ = try Study.parse(text: text, file: "aug.yaml")
+            _ = try Study.parseChecked(text: text, file: "aug.yaml")
             Issue.record("accepted flips of 64-value rows")
         } catch {
             #expect("\(error)".hasPrefix("aug.yaml:3:"), "\(error)")

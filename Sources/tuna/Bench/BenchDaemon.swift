@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import TunaScheduler
+import TunaProtocol
 import TunaSpec
+import TunaTemplate
 import TunaStore
 
 /// `tuna bench daemon`: the tuner's own overhead — a trivial objective (`sphere`), the random
@@ -32,7 +34,7 @@ struct BenchDaemon: ParsableCommand {
         let scheduler = try Scheduler(store: store, options: .init(bind: "tcp://127.0.0.1:*", exitWhenDone: true))
         let latencies = LatencyRecorder()
         scheduler.dispatchLatencies = latencies
-        try scheduler.add(try Study.load(path: studyPath))
+        try scheduler.add(try Study.loadChecked(path: studyPath))
         let children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: 1)
         defer { children.terminate() }
         var firstTrial: Date?

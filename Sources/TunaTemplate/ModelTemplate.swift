@@ -1,5 +1,6 @@
 import TunaNN
 import TunaSearch
+import TunaSpec
 
 /// Everything a worker needs to build and train one trial's network: the `model:` section with
 /// the trial's parameters filled in.
@@ -59,7 +60,7 @@ public struct ModelTemplate: Sendable, Hashable {
 
     static let keys = ["layers", "loss", "optimizer", "metrics", "epochs", "batch_size", "early_stopping"]
 
-    init(_ node: SpecNode, space: SearchSpace) throws {
+    public init(_ node: SpecNode, space: SearchSpace) throws {
         try node.checkKeys(Self.keys, in: "model")
         guard case .sequence(let layers, _)? = node["layers"], !layers.isEmpty else {
             throw node.error("model needs a non-empty 'layers' list")

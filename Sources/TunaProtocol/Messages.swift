@@ -1,7 +1,8 @@
 import TunaSearch
 
 /// The bodies of the scheduler–worker messages (see TunaWire's `Envelope` for the framing).
-/// They live here because both sides speak in the study's terms.
+/// They are the protocol's vocabulary, apart from the socket code, so that the scheduler and
+/// the worker share them without either linking the other's engine.
 
 /// Worker → scheduler, first message: who the worker is.
 public struct HelloMessage: Codable, Sendable, Equatable {
@@ -129,9 +130,14 @@ public struct ResultMessage: Codable, Sendable, Equatable {
 public struct FailedMessage: Codable, Sendable, Equatable {
     public var trialID: Int64
     public var error: String
-    public init(trialID: Int64, error: String) {
+    /// True when the failure came from the worker's surroundings (a data set that could not be
+    /// fetched or stored), so another attempt may succeed. A configuration that diverges or a
+    /// program that exits with an error fails the same way every time: it is not retried.
+    public var retryable: Bool?
+    public init(trialID: Int64, error: String, retryable: Bool? = nil) {
         self.trialID = trialID
         self.error = error
+        self.retryable = retryable
     }
 }
 

@@ -1,5 +1,6 @@
 import TunaData
 import TunaNN
+import TunaSpec
 
 extension Augmentation {
     /// The layers that apply these settings, to put in front of a network whose samples have

@@ -1,0 +1,253 @@
+import Foundation
+import TunaBase
+import TunaProtocol
+import TunaSearch
+import TunaSpec
+import TunaStore
+import TunaWire
+
+/// What the scheduler knows of one attached worker.
+struct WorkerState {
+    var name: String
+    var lastSeen: Date
+    var ready = false
+    var readySince = Date()
+    var trialID: Int64?
+    /// Hashes of the study files this worker has been sent.
+    var studiesSent: Set<String> = []
+}
+
+extension Scheduler {
+    /// Handles one received message. Nothing a peer sends can stop the loop: a message that
+    /// does not parse, or whose handling fails, is logged with its sender and dropped.
+    func handle(_ frames: [[UInt8]]) {
+        let identity: [UInt8], envelope: Envelope
+        do {
+            (identity, envelope) = try Envelope.routed(frames)
+        } catch let mismatch as VersionMismatch {
+            if let identity = frames.first {
+                log("refused a worker (\(logSafe(identity: identity))): \(logSafe(mismatch.description))")
+                if let refusal = try? Envelope(.refuse, RefuseMessage(reason: mismatch.description)) { send(identity, refusal) }
+            }
+            return
+        } catch {
+            log("dropped a message from \(frames.first.map { logSafe(identity: $0) } ?? "?"): \(logSafe("\(error)"))")
+            return
+        }
+        do {
+            try dispatch(identity, envelope)
+        } catch {
+            log("dropped a '\(envelope.type.rawValue)' message from \(logSafe(identity: identity)): \(logSafe("\(error)", limit: 400))")
+            if error is MalformedMessage, envelope.type == .result || envelope.type == .failed {
+                endUnreadableReport(from: identity, error: error)
+            }
+        }
+    }
+
+    /// A worker said its trial ended but the report does not parse (a number JSON cannot hold
+    /// as a Double, a broken body): the trial fails with the reason and the worker is served,
+    /// so neither waits for the other forever.
+    func endUnreadableReport(from identity: [UInt8], error: any Error) {
+        guard let worker = workers[identity], let trialID = worker.trialID,
+              let study = studies.first(where: { $0.running[trialID] != nil }) else { return }
+        workers[identity]?.trialID = nil
+        do {
+            try finish(trialID, .fail(error: "the worker's report did not parse: \(logSafe("\(error)", limit: 300))"), study: study)
+        } catch {
+            log("could not end trial \(trialID): \(error)")
+        }
+        becomeReady(identity)
+    }
+
+    func dispatch(_ identity: [UInt8], _ envelope: Envelope) throws {
+        switch envelope.type {
+        case .hello:
+            let hello = try envelope.decode(HelloMessage.self)
+            if let old = workers[identity], let trial = old.trialID {
+                // The same connection said hello again: the worker restarted and lost its
+                // trial. It goes back to the queue in memory and in the store alike.
+                log("worker \(logSafe(old.name)) said hello again while holding trial \(trial); the trial goes back to the queue")
+                try requeue(trial, reason: "its worker restarted")
+            }
+            workers[identity] = WorkerState(name: logSafe(hello.worker, limit: 64), lastSeen: Date())
+            log("worker \(logSafe(hello.worker, limit: 64)) (\(logSafe(hello.host, limit: 64)), pid \(hello.pid)) joined")
+            send(identity, try welcome())
+            return
+        case .submit, .status, .stopStudy:
+            send(identity, try Envelope(.reply, control(envelope)))
+            return
+        default:
+            break
+        }
+        guard var worker = workers[identity] else {
+            // Not known: this scheduler restarted, or declared the worker dead. Welcome it
+            // afresh; the worker drops whatever trial it held (that trial was requeued) and
+            // asks for work.
+            let name = logSafe(identity: identity)
+            workers[identity] = WorkerState(name: name, lastSeen: Date())
+            log("worker \(name) came back")
+            send(identity, try welcome())
+            return
+        }
+        worker.lastSeen = Date()
+        workers[identity] = worker
+        switch envelope.type {
+        case .ready:
+            becomeReady(identity)
+        case .heartbeat:
+            break
+        case .needDataset:
+            let request = try envelope.decode(DatasetMessage.self)
+            guard let dataset = studies.lazy.compactMap(\.dataset).first(where: { $0.hash == request.hash }) else {
+                log("\(worker.name) asked for an unknown data set \(logSafe(request.hash.prefix(16)))")
+                return
+            }
+            log("sending the data set \(dataset.hash.prefix(12)) (\(dataset.bytes.count) bytes) to \(worker.name)")
+            send(identity, try Envelope(
+                .dataset, DatasetMessage(hash: dataset.hash, fileExtension: dataset.fileExtension), attachment: dataset.bytes))
+        case .progress:
+            let progress = try envelope.decode(ProgressMessage.self)
+            guard let study = study(owning: progress.trialID, worker: worker, what: "a progress report") else { return }
+            guard progress.value.isFinite, progress.step >= 0 else {
+                log("ignored a progress report of trial \(progress.trialID) at step \(progress.step) with value \(progress.value)")
+                send(identity, try Envelope(.decision, DecisionMessage(trialID: progress.trialID, prune: false)))
+                return
+            }
+            if let fold = progress.fold {
+                guard fold >= 0 else { return }
+                let seconds = progress.seconds.flatMap { $0.isFinite ? $0 : nil }
+                try store.recordFoldValue(trial: progress.trialID, FoldValue(fold: fold, value: progress.value, seconds: seconds))
+                return
+            }
+            try store.recordIntermediate(trial: progress.trialID, step: progress.step, value: progress.value)
+            let prune = study.report(trial: progress.trialID, step: progress.step, value: progress.value)
+            send(identity, try Envelope(.decision, DecisionMessage(trialID: progress.trialID, prune: prune)))
+        case .result:
+            let result = try envelope.decode(ResultMessage.self)
+            // A result is also a request for the next trial: one message fewer per trial. The
+            // worker is served whatever became of the trial, so it never sits idle.
+            defer { becomeReady(identity) }
+            guard let study = study(owning: result.trialID, worker: worker, what: "a result") else { return }
+            workers[identity]?.trialID = nil
+            guard result.value.isFinite else {
+                try finish(result.trialID, .fail(error: "the objective's value is not a finite number (\(result.value))"), study: study)
+                return
+            }
+            let folds = zip(result.foldValues.indices, result.foldValues).map { index, value in
+                FoldValue(fold: index, value: value.isFinite ? value : nil,
+                          seconds: index < result.foldSeconds.count && result.foldSeconds[index].isFinite ? result.foldSeconds[index] : nil)
+            }
+            let std = result.std.flatMap { $0.isFinite ? $0 : nil }
+            let outcome: TrialOutcome = result.pruned ? .pruned(value: result.value) : .complete(value: result.value, std: std)
+            try finish(result.trialID, outcome, folds: folds, study: study)
+        case .failed:
+            let failure = try envelope.decode(FailedMessage.self)
+            guard let study = study(owning: failure.trialID, worker: worker, what: "a failure") else { return }
+            workers[identity]?.trialID = nil
+            let reason = String(failure.error.prefix(4000))
+            if failure.retryable == true {
+                try retryOrFail(failure.trialID, study: study, error: reason)
+            } else {
+                try finish(failure.trialID, .fail(error: reason), study: study)
+            }
+        default:
+            log("ignored a '\(envelope.type.rawValue)' message from \(worker.name)")
+        }
+    }
+
+    func welcome() throws -> Envelope {
+        try Envelope(.welcome, WelcomeMessage(heartbeatMilliseconds: Int(options.heartbeat * 1000), liveness: options.liveness))
+    }
+
+    /// The worker waits for a trial: it gets one now if any study has one to give.
+    func becomeReady(_ identity: [UInt8]) {
+        guard workers[identity] != nil, workers[identity]?.trialID == nil else { return }
+        workers[identity]?.ready = true
+        workers[identity]?.readySince = Date()
+        do {
+            try assignWork(to: identity)
+        } catch {
+            log("could not hand a trial to \(workers[identity]?.name ?? "?"): \(logSafe("\(error)", limit: 400))")
+        }
+    }
+
+    /// The study of a trial the worker really holds. A report for a trial it does not hold (a
+    /// late message for a trial already given to another worker) is logged and discarded.
+    func study(owning trialID: Int64, worker: WorkerState, what: String) -> ActiveStudy? {
+        guard worker.trialID == trialID else {
+            log("discarded \(what) for trial \(trialID) from \(worker.name), which \(worker.trialID.map { "holds trial \($0)" } ?? "holds no trial")")
+            return nil
+        }
+        guard let study = studies.first(where: { $0.running[trialID] != nil }) else {
+            log("discarded \(what) for trial \(trialID) from \(worker.name): no study is running it")
+            return nil
+        }
+        return study
+    }
+
+    /// Puts a running trial back in its study's queue and the store's, as one transition.
+    func requeue(_ trialID: Int64, reason: String) throws {
+        guard let study = studies.first(where: { $0.running[trialID] != nil }) else { return }
+        try retryOrFail(trialID, study: study, error: reason)
+    }
+
+    /// A lost attempt: back to the queue while attempts remain, else failed with the reason.
+    func retryOrFail(_ trialID: Int64, study: ActiveStudy, error: String) throws {
+        let attempts = try store.trial(id: trialID)?.attempts ?? study.study.search.maxAttempts
+        if attempts < study.study.search.maxAttempts {
+            log("trial \(trialID) of \(study.study.name) lost its attempt \(attempts): \(logSafe(error, limit: 400)); queued again")
+            try store.requeueTrial(trialID)
+            study.requeued(trialID)
+        } else {
+            try finish(trialID, .fail(error: error), study: study)
+        }
+    }
+
+    func finish(_ trialID: Int64, _ outcome: TrialOutcome, folds: [FoldValue] = [], study: ActiveStudy) throws {
+        let record = try store.finishTrial(trialID, outcome, folds: folds)
+        study.finished(record)
+        if study.isDone { try store.setStudyState(.finished, study: study.record.id) }
+        onTrialFinished?(study, record)
+    }
+
+    /// Hands the idle worker the next trial of the first study with budget left.
+    func assignWork(to identity: [UInt8]) throws {
+        guard let worker = workers[identity], worker.ready, worker.trialID == nil else { return }
+        for study in studies where !study.isDone && !study.stopped {
+            let knowsStudy = worker.studiesSent.contains(study.study.hash)
+            guard let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) else { continue }
+            workers[identity]?.ready = false
+            workers[identity]?.trialID = assignment.trialID
+            workers[identity]?.studiesSent.insert(study.study.hash)
+            send(identity, try Envelope(.assign, assignment))
+            dispatchLatencies?.record(Date().timeIntervalSince(worker.readySince))
+            return
+        }
+    }
+
+    /// Heartbeats out, dead workers reaped, idle workers served.
+    func housekeeping() throws {
+        let now = Date()
+        if now.timeIntervalSince(lastHeartbeat) >= options.heartbeat {
+            lastHeartbeat = now
+            for identity in workers.keys { send(identity, Envelope(type: .heartbeat)) }
+        }
+        let limit = options.heartbeat * Double(options.liveness)
+        for (identity, worker) in workers where now.timeIntervalSince(worker.lastSeen) > limit {
+            workers[identity] = nil
+            log("worker \(worker.name) went silent; dropped")
+            if let trial = worker.trialID { try requeue(trial, reason: "worker \(worker.name) went silent") }
+        }
+        for identity in workers.keys where workers[identity]?.ready == true { try assignWork(to: identity) }
+    }
+
+    func send(_ identity: [UInt8], _ envelope: Envelope) {
+        do {
+            if try !socket.send([identity] + envelope.frames, dontWait: true) {
+                log("could not reach \(logSafe(identity: identity)); it will be dropped if it stays silent")
+            }
+        } catch {
+            log("send to \(logSafe(identity: identity)) failed: \(error)")
+        }
+    }
+}
