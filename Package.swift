@@ -38,7 +38,7 @@ let package = Package(
             name: "TunaData",
             dependencies: ["TunaTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: optimized),
-        .target(name: "TunaSearch", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "TunaSearch", dependencies: ["TunaBase", "CBLAS"], swiftSettings: optimized),
         .target(
             name: "TunaStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "TunaWire", dependencies: ["CZeroMQ"]),

@@ -25,7 +25,7 @@ public struct SearchSettings: Sendable, Hashable {
         "pruner", "parameters", "max_attempts",
     ]
 
-    init(_ node: SpecNode) throws {
+    init(_ node: SpecNode, studyName: String) throws {
         try node.checkKeys(Self.keys, in: "search")
         let algorithmName = node["algorithm"]?.text ?? "auto"
         guard let algorithm = SamplerKind(rawValue: algorithmName) else {
@@ -52,7 +52,15 @@ public struct SearchSettings: Sendable, Hashable {
             }
             timeBudget = seconds
         }
-        pruner = try node["pruner"].map(PrunerParser.config)
+        if let prunerNode = node["pruner"] {
+            var config = try prunerNode.decode(PrunerConfig.self, what: "pruner")
+            // Hyperband assigns trials to brackets by hashing the study's name, as Optuna does.
+            if case .hyperband(var hyperband) = config, hyperband.studyName.isEmpty {
+                hyperband.studyName = studyName
+                config = .hyperband(hyperband)
+            }
+            pruner = config
+        }
         guard let parameters = node["parameters"] else { throw node.error("search needs 'parameters'") }
         space = try ParameterParser.space(parameters)
     }
@@ -63,63 +71,5 @@ public struct SearchSettings: Sendable, Hashable {
             throw child.error("'\(key)' is an integer of at least \(minimum)")
         }
         return number
-    }
-}
-
-/// Reads `pruner:` into TunaSearch's pruner configuration: a name (`median`) or a one-key
-/// mapping with settings (`{median: {warmup_steps: 1}}`).
-enum PrunerParser {
-    static let names = ["none", "median", "percentile", "successive_halving", "asha", "hyperband"]
-
-    static func config(_ node: SpecNode) throws -> PrunerConfig {
-        let name: String
-        let settings: SpecNode?
-        if let text = node.text {
-            name = text
-            settings = nil
-        } else {
-            let entries = try node.entries("pruner")
-            guard entries.count == 1, let entry = entries.first else { throw node.error("a pruner is a name or a one-key mapping") }
-            name = entry.key
-            settings = entry.value.isNull ? nil : entry.value
-        }
-        func int(_ key: String, _ fallback: Int) throws -> Int {
-            guard let child = settings?[key] else { return fallback }
-            guard let number = child.text.flatMap(Int.init), number >= 0 else { throw child.error("'\(key)' is a non-negative integer") }
-            return number
-        }
-        switch name {
-        case "none":
-            return .none
-        case "median":
-            try settings?.checkKeys(["startup_trials", "warmup_steps", "interval_steps"], in: "median pruner")
-            return .median(MedianPruner(
-                startupTrials: try int("startup_trials", 5), warmupSteps: try int("warmup_steps", 0),
-                intervalSteps: max(1, try int("interval_steps", 1))))
-        case "percentile":
-            try settings?.checkKeys(["percentile", "startup_trials", "warmup_steps", "interval_steps"], in: "percentile pruner")
-            let percentileNode = settings?["percentile"]
-            let p = percentileNode?.text.flatMap(Double.init) ?? 25
-            guard (0...100).contains(p) else { throw (percentileNode ?? node).error("'percentile' is in [0, 100]") }
-            return .percentile(PercentilePruner(
-                percentile: p, startupTrials: try int("startup_trials", 5), warmupSteps: try int("warmup_steps", 0),
-                intervalSteps: max(1, try int("interval_steps", 1))))
-        case "successive_halving", "asha":
-            try settings?.checkKeys(["min_resource", "reduction_factor"], in: "successive halving pruner")
-            let factor = try int("reduction_factor", 4)
-            guard factor >= 2 else { throw (settings ?? node).error("'reduction_factor' is at least 2") }
-            return .successiveHalving(SuccessiveHalvingPruner(minResource: settings?["min_resource"] == nil ? nil : try int("min_resource", 1), reductionFactor: factor))
-        case "hyperband":
-            try settings?.checkKeys(["min_resource", "max_resource", "reduction_factor"], in: "hyperband pruner")
-            let factor = try int("reduction_factor", 3)
-            guard factor >= 2 else { throw (settings ?? node).error("'reduction_factor' is at least 2") }
-            return .hyperband(HyperbandPruner(
-                minResource: max(1, try int("min_resource", 1)),
-                maxResource: settings?["max_resource"] == nil ? nil : try int("max_resource", 81), reductionFactor: factor))
-        default:
-            var message = "unknown pruner '\(name)'"
-            if let near = nearestName(to: name, in: names) { message += " (did you mean '\(near)'?)" }
-            throw node.error(message + "; known: \(names.joined(separator: ", "))")
-        }
     }
 }

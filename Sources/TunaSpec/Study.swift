@@ -48,7 +48,7 @@ public struct Study: Sendable {
             throw nameNode.error("a study name may hold letters, digits, '-', '_' and '.', got '\(name)'")
         }
         guard let searchNode = root["search"] else { throw root.error("the study needs a 'search' section") }
-        let search = try SearchSettings(searchNode)
+        let search = try SearchSettings(searchNode, studyName: name)
         let objective = try Objective(root["objective"], hasModel: root["model"] != nil, root: root)
         var model: SpecNode?
         var data: DataSpec?

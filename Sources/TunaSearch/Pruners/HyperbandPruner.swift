@@ -26,6 +26,26 @@ public struct HyperbandPruner: Pruner, Codable, Hashable {
         self.studyName = studyName
     }
 
+    public init(from decoder: any Decoder) throws {
+        let settings = try PrunerSettings(
+            decoder, pruner: "hyperband", known: ["min_resource", "max_resource", "reduction_factor", "bootstrap_count", "study_name"])
+        self.init(
+            minResource: try settings.int("min_resource", default: 1, minimum: 1),
+            maxResource: try settings.optionalInt("max_resource", minimum: 1),
+            reductionFactor: try settings.int("reduction_factor", default: 3, minimum: 2),
+            bootstrapCount: try settings.int("bootstrap_count", default: 0),
+            studyName: try settings.string("study_name", default: ""))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var writer = PrunerSettingsWriter(encoder)
+        try writer.set("min_resource", minResource)
+        try writer.set("max_resource", maxResource)
+        try writer.set("reduction_factor", reductionFactor)
+        try writer.set("bootstrap_count", bootstrapCount)
+        try writer.set("study_name", studyName)
+    }
+
     /// Trial budget of each bracket (bracket 0 prunes most aggressively).
     func budgets(maxResource: Int) -> [Int] {
         let eta = Double(max(reductionFactor, 2))

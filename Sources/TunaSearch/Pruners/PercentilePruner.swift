@@ -19,6 +19,24 @@ public struct PercentilePruner: Pruner, Codable, Hashable {
         self.minTrials = minTrials
     }
 
+    public init(from decoder: any Decoder) throws {
+        let settings = try PrunerSettings(
+            decoder, pruner: "percentile", known: ["percentile", "startup_trials", "warmup_steps", "interval_steps", "min_trials"])
+        self.init(
+            percentile: try settings.double("percentile", default: 25, in: 0...100),
+            startupTrials: try settings.int("startup_trials", default: 5), warmupSteps: try settings.int("warmup_steps", default: 0),
+            intervalSteps: try settings.int("interval_steps", default: 1, minimum: 1), minTrials: try settings.int("min_trials", default: 1, minimum: 1))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var writer = PrunerSettingsWriter(encoder)
+        try writer.set("percentile", percentile)
+        try writer.set("startup_trials", startupTrials)
+        try writer.set("warmup_steps", warmupSteps)
+        try writer.set("interval_steps", intervalSteps)
+        try writer.set("min_trials", minTrials)
+    }
+
     public func shouldPrune(_ trial: Trial, step: Int, history: [Trial], direction: Direction) -> Bool {
         let completed = history.filter { $0.state == .complete && $0.number != trial.number }
         if completed.isEmpty || completed.count < startupTrials { return false }
@@ -55,6 +73,22 @@ public struct MedianPruner: Pruner, Codable, Hashable {
         self.warmupSteps = warmupSteps
         self.intervalSteps = intervalSteps
         self.minTrials = minTrials
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let settings = try PrunerSettings(
+            decoder, pruner: "median", known: ["startup_trials", "warmup_steps", "interval_steps", "min_trials"])
+        self.init(
+            startupTrials: try settings.int("startup_trials", default: 5), warmupSteps: try settings.int("warmup_steps", default: 0),
+            intervalSteps: try settings.int("interval_steps", default: 1, minimum: 1), minTrials: try settings.int("min_trials", default: 1, minimum: 1))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var writer = PrunerSettingsWriter(encoder)
+        try writer.set("startup_trials", startupTrials)
+        try writer.set("warmup_steps", warmupSteps)
+        try writer.set("interval_steps", intervalSteps)
+        try writer.set("min_trials", minTrials)
     }
 
     public func shouldPrune(_ trial: Trial, step: Int, history: [Trial], direction: Direction) -> Bool {

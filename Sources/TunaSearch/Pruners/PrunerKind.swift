@@ -1,16 +1,14 @@
-/// A pruner and its options as one Codable value, for study files and wire messages:
-/// `{"median": {...}}`, `{"percentile": {...}}`, `{"successive_halving": {...}}`,
-/// `{"hyperband": {...}}` or `{"none": {}}`.
+import TunaBase
+
+/// A pruner and its options as one Codable value, read the same way from study files and wire
+/// messages: a name (`"median"`) or `{"median": {...}}`, `{"percentile": {...}}`,
+/// `{"successive_halving": {...}}`, `{"hyperband": {...}}`, `{"none": {}}`.
 public enum PrunerConfig: Sendable, Hashable, Codable {
     case none
     case median(MedianPruner)
     case percentile(PercentilePruner)
     case successiveHalving(SuccessiveHalvingPruner)
     case hyperband(HyperbandPruner)
-
-    private enum Key: String, CodingKey {
-        case none, median, percentile, successiveHalving = "successive_halving", hyperband
-    }
 
     /// The configured pruner.
     public var pruner: any Pruner {
@@ -23,30 +21,49 @@ public enum PrunerConfig: Sendable, Hashable, Codable {
         }
     }
 
+    /// Every pruner's name as study files write it (`asha` also names successive halving).
+    public static let names = ["none", "median", "percentile", "successive_halving", "asha", "hyperband"]
+
+    /// A name (`median`) or a one-key mapping with settings (`{median: {warmup_steps: 1}}`).
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
+        if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
+            self = try Self.named(name, settings: nil, codingPath: decoder.codingPath)
+            return
+        }
+        let c = try decoder.container(keyedBy: PrunerSettings.Key.self)
         guard c.allKeys.count == 1, let key = c.allKeys.first else {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
-                debugDescription: "a pruner is an object with exactly one of none, median, percentile, successive_halving, hyperband"))
+                debugDescription: "a pruner is a name or a one-key mapping, one of \(Self.names.joined(separator: ", "))"))
         }
-        switch key {
-        case .none: self = .none
-        case .median: self = .median(try c.decode(MedianPruner.self, forKey: key))
-        case .percentile: self = .percentile(try c.decode(PercentilePruner.self, forKey: key))
-        case .successiveHalving: self = .successiveHalving(try c.decode(SuccessiveHalvingPruner.self, forKey: key))
-        case .hyperband: self = .hyperband(try c.decode(HyperbandPruner.self, forKey: key))
+        self = try Self.named(key.stringValue, settings: try c.superDecoder(forKey: key), codingPath: decoder.codingPath + [key])
+    }
+
+    private static func named(_ name: String, settings: (any Decoder)?, codingPath: [any CodingKey]) throws -> PrunerConfig {
+        func read<P: Decodable>(_ make: (P) -> PrunerConfig, _ defaults: P) throws -> PrunerConfig {
+            make(try settings.map { try P(from: $0) } ?? defaults)
+        }
+        switch name {
+        case "none": return .none
+        case "median": return try read(PrunerConfig.median, MedianPruner())
+        case "percentile": return try read(PrunerConfig.percentile, PercentilePruner(percentile: 25))
+        case "successive_halving", "asha": return try read(PrunerConfig.successiveHalving, SuccessiveHalvingPruner())
+        case "hyperband": return try read(PrunerConfig.hyperband, HyperbandPruner())
+        default:
+            var message = "unknown pruner '\(name)'"
+            if let near = nearestName(to: name, in: names) { message += " (did you mean '\(near)'?)" }
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: message + "; known: \(names.joined(separator: ", "))"))
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
+        var c = encoder.container(keyedBy: PrunerSettings.Key.self)
         switch self {
-        case .none: try c.encode([String: Int](), forKey: .none)
-        case .median(let p): try c.encode(p, forKey: .median)
-        case .percentile(let p): try c.encode(p, forKey: .percentile)
-        case .successiveHalving(let p): try c.encode(p, forKey: .successiveHalving)
-        case .hyperband(let p): try c.encode(p, forKey: .hyperband)
+        case .none: try c.encode([String: Int](), forKey: .init("none"))
+        case .median(let p): try c.encode(p, forKey: .init("median"))
+        case .percentile(let p): try c.encode(p, forKey: .init("percentile"))
+        case .successiveHalving(let p): try c.encode(p, forKey: .init("successive_halving"))
+        case .hyperband(let p): try c.encode(p, forKey: .init("hyperband"))
         }
     }
 }

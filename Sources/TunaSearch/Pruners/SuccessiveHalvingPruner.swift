@@ -23,6 +23,25 @@ public struct SuccessiveHalvingPruner: Pruner, Codable, Hashable {
         self.bootstrapCount = bootstrapCount
     }
 
+    public init(from decoder: any Decoder) throws {
+        let settings = try PrunerSettings(
+            decoder, pruner: "successive halving",
+            known: ["min_resource", "reduction_factor", "min_early_stopping_rate", "bootstrap_count"])
+        self.init(
+            minResource: try settings.optionalInt("min_resource", minimum: 1),
+            reductionFactor: try settings.int("reduction_factor", default: 4, minimum: 2),
+            minEarlyStoppingRate: try settings.int("min_early_stopping_rate", default: 0),
+            bootstrapCount: try settings.int("bootstrap_count", default: 0))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var writer = PrunerSettingsWriter(encoder)
+        try writer.set("min_resource", minResource)
+        try writer.set("reduction_factor", reductionFactor)
+        try writer.set("min_early_stopping_rate", minEarlyStoppingRate)
+        try writer.set("bootstrap_count", bootstrapCount)
+    }
+
     /// Step at which rung `rung` is reached.
     func promotionStep(_ rung: Int, minResource: Int) -> Int {
         var s = max(minResource, 1)
