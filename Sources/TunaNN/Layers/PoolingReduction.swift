@@ -13,24 +13,24 @@ public protocol PoolingReduction: Sendable {
     /// the case of one specialisation).
     static func box(_ config: Pooling1D<Self>.Config) -> LayerSpec
     static func box(_ config: Pooling2D<Self>.Config) -> LayerSpec
-    static func box(_ config: GlobalPooling1D<Self>.Config) -> LayerSpec
-    static func box(_ config: GlobalPooling2D<Self>.Config) -> LayerSpec
+    static func box(_ config: GlobalPooling<Self, SequenceAxes>.Config) -> LayerSpec
+    static func box(_ config: GlobalPooling<Self, ImageAxes>.Config) -> LayerSpec
 }
 
 public enum MaxReduction: PoolingReduction {
     public static var operation: PoolingOperation { .max }
     public static func box(_ config: Pooling1D<Self>.Config) -> LayerSpec { .maxPooling1d(config) }
     public static func box(_ config: Pooling2D<Self>.Config) -> LayerSpec { .maxPooling2d(config) }
-    public static func box(_ config: GlobalPooling1D<Self>.Config) -> LayerSpec { .globalMaxPooling1d(config) }
-    public static func box(_ config: GlobalPooling2D<Self>.Config) -> LayerSpec { .globalMaxPooling2d(config) }
+    public static func box(_ config: GlobalPooling<Self, SequenceAxes>.Config) -> LayerSpec { .globalMaxPooling1d(config) }
+    public static func box(_ config: GlobalPooling<Self, ImageAxes>.Config) -> LayerSpec { .globalMaxPooling2d(config) }
 }
 
 public enum AverageReduction: PoolingReduction {
     public static var operation: PoolingOperation { .average }
     public static func box(_ config: Pooling1D<Self>.Config) -> LayerSpec { .averagePooling1d(config) }
     public static func box(_ config: Pooling2D<Self>.Config) -> LayerSpec { .averagePooling2d(config) }
-    public static func box(_ config: GlobalPooling1D<Self>.Config) -> LayerSpec { .globalAveragePooling1d(config) }
-    public static func box(_ config: GlobalPooling2D<Self>.Config) -> LayerSpec { .globalAveragePooling2d(config) }
+    public static func box(_ config: GlobalPooling<Self, SequenceAxes>.Config) -> LayerSpec { .globalAveragePooling1d(config) }
+    public static func box(_ config: GlobalPooling<Self, ImageAxes>.Config) -> LayerSpec { .globalAveragePooling2d(config) }
 }
 
 /// Keras's names for each pooling layer.
@@ -38,10 +38,10 @@ public typealias MaxPooling1D = Pooling1D<MaxReduction>
 public typealias MaxPooling2D = Pooling2D<MaxReduction>
 public typealias AveragePooling1D = Pooling1D<AverageReduction>
 public typealias AveragePooling2D = Pooling2D<AverageReduction>
-public typealias GlobalMaxPooling1D = GlobalPooling1D<MaxReduction>
-public typealias GlobalMaxPooling2D = GlobalPooling2D<MaxReduction>
-public typealias GlobalAveragePooling1D = GlobalPooling1D<AverageReduction>
-public typealias GlobalAveragePooling2D = GlobalPooling2D<AverageReduction>
+public typealias GlobalMaxPooling1D = GlobalPooling<MaxReduction, SequenceAxes>
+public typealias GlobalMaxPooling2D = GlobalPooling<MaxReduction, ImageAxes>
+public typealias GlobalAveragePooling1D = GlobalPooling<AverageReduction, SequenceAxes>
+public typealias GlobalAveragePooling2D = GlobalPooling<AverageReduction, ImageAxes>
 
 /// Settings keys of the windowed pooling layers (Keras names).
 enum PoolingCodingKeys: String, CodingKey, CaseIterable {
