@@ -65,3 +65,51 @@ public enum Constraint: Hashable, Sendable, Codable {
         }
     }
 }
+
+extension Regularizer {
+    /// Decodes `"l2"` (Keras default 0.01), `{"l2": 0.001}`, or `{"l1": 0.01, "l2": 0.01}`.
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
+            switch name {
+            case "l1": self = .l1()
+            case "l2": self = .l2()
+            case "l1_l2": self = Regularizer(l1: 0.01, l2: 0.01)
+            default: self = try decodingName(decoder) { () -> Regularizer in throw NNError.unknownName(kind: "regularizer", name: name, known: ["l1", "l2", "l1_l2"]) }
+            }
+            return
+        }
+        try checkKeys(decoder, known: ["l1", "l2"], layer: "regularizer")
+        let c = try decoder.container(keyedBy: DynamicKey.self)
+        self.init(
+            l1: try c.decodeIfPresent(Float.self, forKey: DynamicKey("l1")) ?? 0,
+            l2: try c.decodeIfPresent(Float.self, forKey: DynamicKey("l2")) ?? 0)
+    }
+}
+
+extension Constraint {
+    /// Decodes `"non_neg"`, `"max_norm"` (Keras default 2) or `{"max_norm": 3}`.
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
+            switch name {
+            case "non_neg", "nonneg": self = .nonNegative
+            case "max_norm": self = .maxNorm(2)
+            default: self = try decodingName(decoder) { () -> Constraint in throw NNError.unknownName(kind: "constraint", name: name, known: ["max_norm", "non_neg"]) }
+            }
+            return
+        }
+        try checkKeys(decoder, known: ["max_norm"], layer: "constraint")
+        let c = try decoder.container(keyedBy: DynamicKey.self)
+        self = .maxNorm(try c.decode(Float.self, forKey: DynamicKey("max_norm")))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .nonNegative:
+            var c = encoder.singleValueContainer()
+            try c.encode("non_neg")
+        case .maxNorm(let value):
+            var c = encoder.container(keyedBy: DynamicKey.self)
+            try c.encode(value, forKey: DynamicKey("max_norm"))
+        }
+    }
+}

@@ -14,7 +14,7 @@ public final class ActivationLayer: ActivatedLayer {
         self.name = name ?? "activation"
     }
 
-    public var spec: LayerSpec { .activation(activation) }
+    public var spec: LayerSpec { activation.spec }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         self.inputShape = inputShape
@@ -59,4 +59,12 @@ public final class ActivationLayer: ActivatedLayer {
         input = .empty
         return needsInputGradient ? preActivationGradient : nil
     }
+}
+
+/// An activation on its own is a layer kind whose only setting is the activation:
+/// `{"activation": "softmax"}`.
+extension Activation: LayerConfig {
+    public static var kind: String { "activation" }
+    public func makeLayer() -> any Layer { ActivationLayer(self) }
+    public var spec: LayerSpec { .activation(self) }
 }

@@ -37,7 +37,7 @@ public final class BatchNormalization: Layer {
         self.name = config.name ?? "batch_normalization"
     }
 
-    public var spec: LayerSpec { .batchNormalization(config) }
+    public var spec: LayerSpec { config.spec }
 
     public var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance].compactMap { $0 } }
 
@@ -161,5 +161,34 @@ public final class BatchNormalization: Layer {
             }
         }
         return inputGradient
+    }
+}
+
+extension BatchNormalization.Config: LayerConfig {
+    public static var kind: String { "batch_normalization" }
+    public static var aliases: [String] { ["batchnorm"] }
+    public static var standard: Self? { Self() }
+    public func makeLayer() -> any Layer { BatchNormalization(self) }
+    public var spec: LayerSpec { .batchNormalization(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case momentum, epsilon, center, scale, name }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            momentum: try c.decodeIfPresent(Float.self, forKey: .momentum) ?? 0.99,
+            epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-3,
+            center: try c.decodeIfPresent(Bool.self, forKey: .center) ?? true,
+            scale: try c.decodeIfPresent(Bool.self, forKey: .scale) ?? true,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(momentum, forKey: .momentum)
+        try c.encode(epsilon, forKey: .epsilon)
+        try c.encode(center, forKey: .center)
+        try c.encode(scale, forKey: .scale)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -45,20 +45,17 @@ public final class Bidirectional: Layer {
         self.init(Config(layer: layer.spec, mergeMode: mergeMode, name: name))
     }
 
-    public var spec: LayerSpec { .bidirectional(config) }
+    public var spec: LayerSpec { config.spec }
     public var parameters: [Parameter] { (forwardLayer?.parameters ?? []) + (backwardLayer?.parameters ?? []) }
     public var forwardFlopsPerSample: Int { (forwardLayer?.forwardFlopsPerSample ?? 0) + (backwardLayer?.forwardFlopsPerSample ?? 0) }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        let make: (RecurrentConfig) -> any Layer
-        let inner: RecurrentConfig
-        switch config.layer {
-        case .lstm(let c): inner = c; make = { LSTM($0) }
-        case .gru(let c): inner = c; make = { GRU($0) }
-        case .simpleRNN(let c): inner = c; make = { SimpleRNN($0) }
-        default:
-            throw NNError.invalidArgument("layer '\(name)' wraps a recurrent layer (lstm, gru or simple_rnn), got '\(config.layer.kind)'")
+        guard let wrapped = config.layer.config as? any RecurrentLayerConfig else {
+            throw NNError.invalidArgument(
+                "layer '\(name)' wraps a recurrent layer (\(listed(LayerRegistry.recurrentNames))), got '\(config.layer.kind)'")
         }
+        let inner = wrapped.recurrent
+        let make: (RecurrentConfig) -> any Layer = { type(of: wrapped).makeLayer($0) }
         var backwardConfig = inner
         backwardConfig.goBackwards.toggle()
         let forwardLayer = make(inner), backwardLayer = make(backwardConfig)
@@ -173,5 +170,37 @@ public final class Bidirectional: Layer {
 
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? {
         returnSequences ? inputMask : nil
+    }
+}
+
+extension Bidirectional.Config: LayerConfig {
+    public static var kind: String { "bidirectional" }
+    public func makeLayer() -> any Layer { Bidirectional(self) }
+    public var spec: LayerSpec { .bidirectional(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case layer, name
+        case mergeMode = "merge_mode"
+    }
+
+    /// Decodes `{"layer": {"lstm": {"units": 32}}, "merge_mode": "concat"}`.
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            layer: try c.decode(LayerSpec.self, forKey: .layer),
+            mergeMode: try c.decodeIfPresent(Bidirectional.MergeMode.self, forKey: .mergeMode) ?? .concat,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+        guard layer.config is any RecurrentLayerConfig else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .layer, in: c,
+                debugDescription: "bidirectional wraps \(listed(LayerRegistry.recurrentNames)), got \(layer.kind)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(layer, forKey: .layer)
+        try c.encode(mergeMode, forKey: .mergeMode)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

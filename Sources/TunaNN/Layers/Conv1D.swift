@@ -7,19 +7,14 @@ import TunaTensor
 /// `(k, in, filters)` has the same memory layout as `(1, k, in, filters)`.
 public final class Conv1D: ActivatedLayer {
     /// The declarative settings (Keras names).
-    public struct Config: Hashable, Sendable {
+    public struct Config: ConvolutionConfig {
         public var filters: Int
         public var kernelSize: Int
         public var strides: Int
         public var padding: Padding
         public var dilationRate: Int
         public var activation: Activation
-        public var useBias: Bool
-        public var kernelInitializer: Initializer
-        public var biasInitializer: Initializer
-        public var kernelRegularizer: Regularizer?
-        public var biasRegularizer: Regularizer?
-        public var kernelConstraint: Constraint?
+        public var weights: KernelSettings
         public var name: String?
 
         public init(
@@ -35,12 +30,9 @@ public final class Conv1D: ActivatedLayer {
             self.padding = padding
             self.dilationRate = dilationRate
             self.activation = activation
-            self.useBias = useBias
-            self.kernelInitializer = kernelInitializer
-            self.biasInitializer = biasInitializer
-            self.kernelRegularizer = kernelRegularizer
-            self.biasRegularizer = biasRegularizer
-            self.kernelConstraint = kernelConstraint
+            self.weights = KernelSettings(
+                useBias: useBias, kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+                kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, kernelConstraint: kernelConstraint)
             self.name = name
         }
     }
@@ -73,7 +65,7 @@ public final class Conv1D: ActivatedLayer {
             biasRegularizer: biasRegularizer, kernelConstraint: kernelConstraint, name: name))
     }
 
-    public var spec: LayerSpec { .conv1d(config) }
+    public var spec: LayerSpec { config.spec }
 
     public var forwardFlopsPerSample: Int { engine.flopsPerSample }
 
@@ -95,15 +87,8 @@ public final class Conv1D: ActivatedLayer {
         engine.geometry = geometry
         engine.inputShape = inputShape
         engine.outputShape = [geometry.columns.output, config.filters]
-        engine.kernel = Parameter(
-            name: "kernel",
-            value: config.kernelInitializer.make(shape: [config.kernelSize, channels, config.filters], generator: &generator),
-            regularizer: config.kernelRegularizer, constraint: config.kernelConstraint)
-        engine.bias = config.useBias
-            ? Parameter(
-                name: "bias", value: config.biasInitializer.make(shape: [config.filters], generator: &generator),
-                regularizer: config.biasRegularizer)
-            : nil
+        engine.kernel = config.weights.makeKernel(shape: [config.kernelSize, channels, config.filters], generator: &generator)
+        engine.bias = config.weights.makeBias(units: config.filters, generator: &generator)
         return engine.outputShape
     }
 
@@ -117,5 +102,23 @@ public final class Conv1D: ActivatedLayer {
 
     public func backward(preActivationGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try engine.backward(preActivationGradient: preActivationGradient, needsInputGradient: needsInputGradient, layer: name)
+    }
+}
+
+extension Conv1D.Config {
+    public static var kind: String { "conv1d" }
+    public func makeLayer() -> any Layer { Conv1D(self) }
+    public var spec: LayerSpec { .conv1d(self) }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder)
+        self.filters = try c.decode(Int.self, forKey: .filters)
+        self.kernelSize = try c.decode(Int.self, forKey: .kernelSize)
+        self.strides = try c.decodeIfPresent(Int.self, forKey: .strides) ?? 1
+        self.padding = try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid
+        self.dilationRate = try c.decodeIfPresent(Int.self, forKey: .dilationRate) ?? 1
+        self.activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+        self.weights = try KernelSettings(from: decoder)
+        self.name = try c.decodeIfPresent(String.self, forKey: .name)
     }
 }

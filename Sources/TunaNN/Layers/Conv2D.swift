@@ -9,19 +9,14 @@ import TunaTensor
 /// arithmetic and the patch copy is cheap.
 public final class Conv2D: ActivatedLayer {
     /// The declarative settings (Keras names). Pairs are `[height, width]`.
-    public struct Config: Hashable, Sendable {
+    public struct Config: ConvolutionConfig {
         public var filters: Int
         public var kernelSize: [Int]
         public var strides: [Int]
         public var padding: Padding
         public var dilationRate: [Int]
         public var activation: Activation
-        public var useBias: Bool
-        public var kernelInitializer: Initializer
-        public var biasInitializer: Initializer
-        public var kernelRegularizer: Regularizer?
-        public var biasRegularizer: Regularizer?
-        public var kernelConstraint: Constraint?
+        public var weights: KernelSettings
         public var name: String?
 
         public init(
@@ -37,12 +32,9 @@ public final class Conv2D: ActivatedLayer {
             self.padding = padding
             self.dilationRate = dilationRate
             self.activation = activation
-            self.useBias = useBias
-            self.kernelInitializer = kernelInitializer
-            self.biasInitializer = biasInitializer
-            self.kernelRegularizer = kernelRegularizer
-            self.biasRegularizer = biasRegularizer
-            self.kernelConstraint = kernelConstraint
+            self.weights = KernelSettings(
+                useBias: useBias, kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+                kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, kernelConstraint: kernelConstraint)
             self.name = name
         }
     }
@@ -76,7 +68,7 @@ public final class Conv2D: ActivatedLayer {
             kernelConstraint: kernelConstraint, name: name))
     }
 
-    public var spec: LayerSpec { .conv2d(config) }
+    public var spec: LayerSpec { config.spec }
 
     public var forwardFlopsPerSample: Int { engine.flopsPerSample }
 
@@ -105,16 +97,8 @@ public final class Conv2D: ActivatedLayer {
         engine.geometry = geometry
         engine.inputShape = inputShape
         engine.outputShape = [geometry.rows.output, geometry.columns.output, config.filters]
-        engine.kernel = Parameter(
-            name: "kernel",
-            value: config.kernelInitializer.make(
-                shape: [config.kernelSize[0], config.kernelSize[1], channels, config.filters], generator: &generator),
-            regularizer: config.kernelRegularizer, constraint: config.kernelConstraint)
-        engine.bias = config.useBias
-            ? Parameter(
-                name: "bias", value: config.biasInitializer.make(shape: [config.filters], generator: &generator),
-                regularizer: config.biasRegularizer)
-            : nil
+        engine.kernel = config.weights.makeKernel(shape: [config.kernelSize[0], config.kernelSize[1], channels, config.filters], generator: &generator)
+        engine.bias = config.weights.makeBias(units: config.filters, generator: &generator)
         return engine.outputShape
     }
 
@@ -128,5 +112,27 @@ public final class Conv2D: ActivatedLayer {
 
     public func backward(preActivationGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try engine.backward(preActivationGradient: preActivationGradient, needsInputGradient: needsInputGradient, layer: name)
+    }
+}
+
+extension Conv2D.Config {
+    public static var kind: String { "conv2d" }
+    public func makeLayer() -> any Layer { Conv2D(self) }
+    public var spec: LayerSpec { .conv2d(self) }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder)
+        guard let kernelSize = try decodePair(c, .kernelSize) else {
+            throw DecodingError.keyNotFound(ConvolutionCodingKeys.kernelSize, .init(
+                codingPath: c.codingPath, debugDescription: "conv2d needs kernel_size (a number or [height, width])"))
+        }
+        self.filters = try c.decode(Int.self, forKey: .filters)
+        self.kernelSize = kernelSize
+        self.strides = try decodePair(c, .strides) ?? [1, 1]
+        self.padding = try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid
+        self.dilationRate = try decodePair(c, .dilationRate) ?? [1, 1]
+        self.activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+        self.weights = try KernelSettings(from: decoder)
+        self.name = try c.decodeIfPresent(String.self, forKey: .name)
     }
 }

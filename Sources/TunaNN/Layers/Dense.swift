@@ -4,15 +4,10 @@ import TunaTensor
 /// sequence of vectors is transformed step by step, as in Keras).
 public final class Dense: ActivatedLayer {
     /// The declarative settings (Keras names).
-    public struct Config: Hashable, Sendable {
+    public struct Config: KernelLayerConfig {
         public var units: Int
         public var activation: Activation = .linear
-        public var useBias: Bool = true
-        public var kernelInitializer: Initializer = .glorotUniform
-        public var biasInitializer: Initializer = .zeros
-        public var kernelRegularizer: Regularizer?
-        public var biasRegularizer: Regularizer?
-        public var kernelConstraint: Constraint?
+        public var weights: KernelSettings
         public var name: String?
 
         public init(
@@ -23,12 +18,9 @@ public final class Dense: ActivatedLayer {
         ) {
             self.units = units
             self.activation = activation
-            self.useBias = useBias
-            self.kernelInitializer = kernelInitializer
-            self.biasInitializer = biasInitializer
-            self.kernelRegularizer = kernelRegularizer
-            self.biasRegularizer = biasRegularizer
-            self.kernelConstraint = kernelConstraint
+            self.weights = KernelSettings(
+                useBias: useBias, kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+                kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, kernelConstraint: kernelConstraint)
             self.name = name
         }
     }
@@ -64,7 +56,7 @@ public final class Dense: ActivatedLayer {
             biasRegularizer: biasRegularizer, kernelConstraint: kernelConstraint, name: name))
     }
 
-    public var spec: LayerSpec { .dense(config) }
+    public var spec: LayerSpec { config.spec }
 
     public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
 
@@ -74,14 +66,8 @@ public final class Dense: ActivatedLayer {
             throw NNError.shapeMismatch("layer '\(name)' needs an input with a last axis, got \(inputShape)")
         }
         self.inputShape = inputShape
-        kernel = Parameter(
-            name: "kernel", value: config.kernelInitializer.make(shape: [inputDim, config.units], generator: &generator),
-            regularizer: config.kernelRegularizer, constraint: config.kernelConstraint)
-        if config.useBias {
-            bias = Parameter(
-                name: "bias", value: config.biasInitializer.make(shape: [config.units], generator: &generator),
-                regularizer: config.biasRegularizer)
-        }
+        kernel = config.weights.makeKernel(shape: [inputDim, config.units], generator: &generator)
+        bias = config.weights.makeBias(units: config.units, generator: &generator)
         return Array(inputShape.dropLast()) + [config.units]
     }
 
@@ -172,5 +158,29 @@ public final class Dense: ActivatedLayer {
             }
         }
         return inputGradient
+    }
+}
+
+extension Dense.Config {
+    public static var kind: String { "dense" }
+    public func makeLayer() -> any Layer { Dense(self) }
+    public var spec: LayerSpec { .dense(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case units, activation, name }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self, extra: KernelSettings.keys)
+        self.units = try c.decode(Int.self, forKey: .units)
+        self.activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+        self.weights = try KernelSettings(from: decoder)
+        self.name = try c.decodeIfPresent(String.self, forKey: .name)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(units, forKey: .units)
+        try c.encode(activation, forKey: .activation)
+        try weights.encode(to: encoder)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -32,7 +32,7 @@ public final class Dropout: Layer {
         self.init(Config(rate: rate, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { .dropout(config) }
+    public var spec: LayerSpec { config.spec }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         guard config.rate >= 0, config.rate < 1 else {
@@ -78,5 +78,32 @@ public final class Dropout: Layer {
             }
         }
         return inputGradient
+    }
+}
+
+extension Dropout.Config: LayerConfig {
+    public static var kind: String { "dropout" }
+    public func makeLayer() -> any Layer { Dropout(self) }
+    public var spec: LayerSpec { .dropout(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case rate, seed, name }
+
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let rate = try? single.decode(Float.self) {
+            self.init(rate: rate)
+            return
+        }
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            rate: try c.decode(Float.self, forKey: .rate),
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rate, forKey: .rate)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -42,7 +42,7 @@ public final class Embedding: Layer {
         self.init(Config(inputDim: inputDim, outputDim: outputDim, maskZero: maskZero, name: name))
     }
 
-    public var spec: LayerSpec { .embedding(config) }
+    public var spec: LayerSpec { config.spec }
     public var parameters: [Parameter] { embeddings.map { [$0] } ?? [] }
     /// A lookup, not a product: one copy per id.
     public var forwardFlopsPerSample: Int { inputShape.reduce(1, *) * config.outputDim }
@@ -113,5 +113,42 @@ public final class Embedding: Layer {
         return input.withUnsafeBufferPointer { p in
             SequenceMask(batch: batch, steps: steps, values: p.map { $0 != 0 })
         }
+    }
+}
+
+extension Embedding.Config: LayerConfig {
+    public static var kind: String { "embedding" }
+    public func makeLayer() -> any Layer { Embedding(self) }
+    public var spec: LayerSpec { .embedding(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case inputDim = "input_dim"
+        case outputDim = "output_dim"
+        case maskZero = "mask_zero"
+        case embeddingsInitializer = "embeddings_initializer"
+        case embeddingsRegularizer = "embeddings_regularizer"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            inputDim: try c.decode(Int.self, forKey: .inputDim),
+            outputDim: try c.decode(Int.self, forKey: .outputDim),
+            maskZero: try c.decodeIfPresent(Bool.self, forKey: .maskZero) ?? false,
+            embeddingsInitializer: try c.decodeIfPresent(Initializer.self, forKey: .embeddingsInitializer)
+                ?? .randomUniform(min: -0.05, max: 0.05),
+            embeddingsRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .embeddingsRegularizer),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inputDim, forKey: .inputDim)
+        try c.encode(outputDim, forKey: .outputDim)
+        try c.encode(maskZero, forKey: .maskZero)
+        try c.encode(embeddingsInitializer, forKey: .embeddingsInitializer)
+        try c.encodeIfPresent(embeddingsRegularizer, forKey: .embeddingsRegularizer)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -9,17 +9,21 @@ import TunaTensor
 ///     ĥ = tanh(x Wh + bh + r ⊙ (h Uh + b'h))     h ← z ⊙ h + (1 − z) ⊙ ĥ
 ///
 /// This is also PyTorch's GRU, up to the gate order.
-public final class GRU: RecurrentLayer {
-    public typealias Config = RecurrentConfig
+public final class GRU: RecurrentLayer, RecurrentLayerKind {
+    public typealias Config = RecurrentSettings<GRU>
+    public static var kind: String { "gru" }
+    public static func box(_ settings: Config) -> LayerSpec { .gru(settings) }
 
-    public init(_ config: Config) {
+    public init(_ config: RecurrentConfig) {
         super.init(
-            config, defaultName: "gru",
-            sequence: RecurrentSequence(cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config)) { .gru($0) }
+            config, kind: GRU.self,
+            sequence: RecurrentSequence(cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config))
     }
 
+    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
+
     public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
-        self.init(Config(units: units, returnSequences: returnSequences, name: name))
+        self.init(RecurrentConfig(units: units, returnSequences: returnSequences, name: name))
     }
 }
 

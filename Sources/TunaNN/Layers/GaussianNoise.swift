@@ -29,7 +29,7 @@ public final class GaussianNoise: Layer {
         self.init(Config(stddev: stddev, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { .gaussianNoise(config) }
+    public var spec: LayerSpec { config.spec }
     public var forwardFlopsPerSample: Int { inputShape.reduce(1, *) }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -60,4 +60,31 @@ public final class GaussianNoise: Layer {
     }
 
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }
+}
+
+extension GaussianNoise.Config: LayerConfig {
+    public static var kind: String { "gaussian_noise" }
+    public func makeLayer() -> any Layer { GaussianNoise(self) }
+    public var spec: LayerSpec { .gaussianNoise(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case stddev, seed, name }
+
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let stddev = try? single.decode(Float.self) {
+            self.init(stddev: stddev)
+            return
+        }
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            stddev: try c.decode(Float.self, forKey: .stddev),
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stddev, forKey: .stddev)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
 }

@@ -216,3 +216,51 @@ extension WarpingLayer {
         return warp.backward(dy)
     }
 }
+
+extension FactorRange: Codable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let factor = try? c.decode(Float.self) {
+            self.init(factor)
+            return
+        }
+        guard let pair = try? c.decode([Float].self), pair.count == 2 else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "a factor is one number f (for [-f, f]) or a [lower, upper] pair")
+        }
+        self.init(lower: pair[0], upper: pair[1])
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if lower == -upper { try c.encode(upper) } else { try c.encode([lower, upper]) }
+    }
+}
+
+/// The keys every geometric augmentation layer takes besides its factors.
+enum WarpCodingKeys: String, CodingKey, CaseIterable {
+    case factor, seed, name
+    case heightFactor = "height_factor"
+    case widthFactor = "width_factor"
+    case fillMode = "fill_mode"
+    case interpolation
+    case fillValue = "fill_value"
+
+    static func known(_ factors: [WarpCodingKeys]) -> [String] {
+        (factors + [.seed, .name, .fillMode, .interpolation, .fillValue]).map(\.rawValue)
+    }
+}
+
+extension WarpFill {
+    init(from c: KeyedDecodingContainer<WarpCodingKeys>) throws {
+        self.init(
+            fillMode: try c.decodeIfPresent(FillMode.self, forKey: .fillMode) ?? .reflect,
+            interpolation: try c.decodeIfPresent(Interpolation.self, forKey: .interpolation) ?? .bilinear,
+            fillValue: try c.decodeIfPresent(Float.self, forKey: .fillValue) ?? 0)
+    }
+
+    func encode(to c: inout KeyedEncodingContainer<WarpCodingKeys>) throws {
+        try c.encode(fillMode, forKey: .fillMode)
+        try c.encode(interpolation, forKey: .interpolation)
+        try c.encode(fillValue, forKey: .fillValue)
+    }
+}

@@ -4,17 +4,21 @@ import TunaTensor
 /// (input, forget, cell, output), initializers (glorot-uniform kernel, orthogonal recurrent
 /// kernel, forget-gate bias 1) and options (activations, go_backwards, dropout,
 /// recurrent_dropout, masking); `RecurrentSequence` runs it over time.
-public final class LSTM: RecurrentLayer {
-    public typealias Config = RecurrentConfig
+public final class LSTM: RecurrentLayer, RecurrentLayerKind {
+    public typealias Config = RecurrentSettings<LSTM>
+    public static var kind: String { "lstm" }
+    public static func box(_ settings: Config) -> LayerSpec { .lstm(settings) }
 
-    public init(_ config: Config) {
+    public init(_ config: RecurrentConfig) {
         super.init(
-            config, defaultName: "lstm",
-            sequence: RecurrentSequence(cell: LSTMCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config)) { .lstm($0) }
+            config, kind: LSTM.self,
+            sequence: RecurrentSequence(cell: LSTMCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config))
     }
 
+    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
+
     public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
-        self.init(Config(units: units, returnSequences: returnSequences, name: name))
+        self.init(RecurrentConfig(units: units, returnSequences: returnSequences, name: name))
     }
 }
 

@@ -41,7 +41,7 @@ public final class LayerNormalization: Layer {
 
     public convenience init(epsilon: Float, name: String? = nil) { self.init(Config(epsilon: epsilon, name: name)) }
 
-    public var spec: LayerSpec { .layerNormalization(config) }
+    public var spec: LayerSpec { config.spec }
     public var parameters: [Parameter] { [gamma, beta].compactMap { $0 } }
     public var forwardFlopsPerSample: Int { 8 * inputShape.reduce(1, *) }
 
@@ -133,4 +133,31 @@ public final class LayerNormalization: Layer {
     }
 
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }
+}
+
+extension LayerNormalization.Config: LayerConfig {
+    public static var kind: String { "layer_normalization" }
+    public static var aliases: [String] { ["layernorm"] }
+    public static var standard: Self? { Self() }
+    public func makeLayer() -> any Layer { LayerNormalization(self) }
+    public var spec: LayerSpec { .layerNormalization(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case epsilon, center, scale, name }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-3,
+            center: try c.decodeIfPresent(Bool.self, forKey: .center) ?? true,
+            scale: try c.decodeIfPresent(Bool.self, forKey: .scale) ?? true,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epsilon, forKey: .epsilon)
+        try c.encode(center, forKey: .center)
+        try c.encode(scale, forKey: .scale)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
 }

@@ -57,7 +57,7 @@ public final class Masking: Layer {
         self.init(Config(maskValue: maskValue, name: name))
     }
 
-    public var spec: LayerSpec { .masking(config) }
+    public var spec: LayerSpec { config.spec }
     public var forwardFlopsPerSample: Int { 0 }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -112,5 +112,34 @@ extension Dense {
     /// Applied step by step to sequences (rank 3 and up), Dense keeps their mask.
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? {
         input.rank >= 3 ? inputMask : nil
+    }
+}
+
+extension Masking.Config: LayerConfig {
+    public static var kind: String { "masking" }
+    public static var standard: Self? { Self() }
+    public func makeLayer() -> any Layer { Masking(self) }
+    public var spec: LayerSpec { .masking(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case maskValue = "mask_value"
+    }
+
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let value = try? single.decode(Float.self) {
+            self.init(maskValue: value)
+            return
+        }
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            maskValue: try c.decodeIfPresent(Float.self, forKey: .maskValue) ?? 0,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(maskValue, forKey: .maskValue)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -88,7 +88,7 @@ public final class MultiHeadAttention: Layer {
             name: name))
     }
 
-    public var spec: LayerSpec { .multiHeadAttention(config) }
+    public var spec: LayerSpec { config.spec }
     private var valueDim: Int { config.valueDim ?? config.keyDim }
 
     public var parameters: [Parameter] {
@@ -313,4 +313,59 @@ public final class MultiHeadAttention: Layer {
 
     /// Self-attention keeps every step, so the padding mask carries on.
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }
+}
+
+extension MultiHeadAttention.Config: LayerConfig {
+    public static var kind: String { "multi_head_attention" }
+    public func makeLayer() -> any Layer { MultiHeadAttention(self) }
+    public var spec: LayerSpec { .multiHeadAttention(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dropout, causal, seed, name
+        case numHeads = "num_heads"
+        case keyDim = "key_dim"
+        case valueDim = "value_dim"
+        case useBias = "use_bias"
+        case outputShape = "output_shape"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            numHeads: try c.decode(Int.self, forKey: .numHeads),
+            keyDim: try c.decode(Int.self, forKey: .keyDim),
+            valueDim: try c.decodeIfPresent(Int.self, forKey: .valueDim),
+            dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
+            useBias: try c.decodeIfPresent(Bool.self, forKey: .useBias) ?? true,
+            causal: try c.decodeIfPresent(Bool.self, forKey: .causal) ?? false,
+            outputShape: try Self.decodeOutputShape(c),
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(numHeads, forKey: .numHeads)
+        try c.encode(keyDim, forKey: .keyDim)
+        try c.encodeIfPresent(valueDim, forKey: .valueDim)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(useBias, forKey: .useBias)
+        try c.encode(causal, forKey: .causal)
+        try c.encodeIfPresent(outputShape, forKey: .outputShape)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
+extension MultiHeadAttention.Config {
+    /// Keras writes `output_shape` as a number or a one-element list (the per-step width).
+    static func decodeOutputShape(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Int? {
+        guard c.contains(.outputShape), try !c.decodeNil(forKey: .outputShape) else { return nil }
+        if let width = try? c.decode(Int.self, forKey: .outputShape) { return width }
+        guard let shape = try? c.decode([Int].self, forKey: .outputShape), shape.count == 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .outputShape, in: c, debugDescription: "output_shape is one whole number (or [number]): the width of each step's output")
+        }
+        return shape[0]
+    }
 }

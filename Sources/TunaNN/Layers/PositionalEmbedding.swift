@@ -37,7 +37,7 @@ public final class PositionalEmbedding: Layer {
 
     public convenience init(kind: Kind, name: String? = nil) { self.init(Config(kind: kind, name: name)) }
 
-    public var spec: LayerSpec { .positionalEmbedding(config) }
+    public var spec: LayerSpec { config.spec }
     public var parameters: [Parameter] { embeddings.map { [$0] } ?? [] }
     public var forwardFlopsPerSample: Int { inputShape.reduce(1, *) }
 
@@ -98,4 +98,30 @@ public final class PositionalEmbedding: Layer {
     }
 
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }
+}
+
+extension PositionalEmbedding.Config: LayerConfig {
+    public static var kind: String { "positional_embedding" }
+    public static var standard: Self? { Self() }
+    public func makeLayer() -> any Layer { PositionalEmbedding(self) }
+    public var spec: LayerSpec { .positionalEmbedding(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, name }
+
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let kind = try? single.decode(PositionalEmbedding.Kind.self) {
+            self.init(kind: kind)
+            return
+        }
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            kind: try c.decodeIfPresent(PositionalEmbedding.Kind.self, forKey: .kind) ?? .learned,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
 }

@@ -33,7 +33,7 @@ public final class RandomFlip: Layer, WarpingLayer {
         self.init(Config(mode: mode, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { .randomFlip(config) }
+    public var spec: LayerSpec { config.spec }
     public var forwardFlopsPerSample: Int { 0 }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -52,5 +52,33 @@ public final class RandomFlip: Layer, WarpingLayer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
+    }
+}
+
+extension RandomFlip.Config: LayerConfig {
+    public static var kind: String { "random_flip" }
+    public static var standard: Self? { Self() }
+    public func makeLayer() -> any Layer { RandomFlip(self) }
+    public var spec: LayerSpec { .randomFlip(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case mode, seed, name }
+
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let mode = try? single.decode(RandomFlip.Mode.self) {
+            self.init(mode: mode)
+            return
+        }
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            mode: try c.decodeIfPresent(RandomFlip.Mode.self, forKey: .mode) ?? .horizontalAndVertical,
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mode, forKey: .mode)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

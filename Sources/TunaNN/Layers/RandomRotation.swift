@@ -31,7 +31,7 @@ public final class RandomRotation: Layer, WarpingLayer {
         self.init(Config(factor: FactorRange(factor), fill: fill, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { .randomRotation(config) }
+    public var spec: LayerSpec { config.spec }
     public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -48,5 +48,33 @@ public final class RandomRotation: Layer, WarpingLayer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
+    }
+}
+
+extension RandomRotation.Config: LayerConfig {
+    public static var kind: String { "random_rotation" }
+    public func makeLayer() -> any Layer { RandomRotation(self) }
+    public var spec: LayerSpec { .randomRotation(self) }
+
+    public init(from decoder: Decoder) throws {
+        if let factor = try? FactorRange(from: decoder) {
+            self.init(factor: factor)
+            return
+        }
+        try checkKeys(decoder, known: WarpCodingKeys.known([.factor]), layer: "random_rotation")
+        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        self.init(
+            factor: try c.decode(FactorRange.self, forKey: .factor),
+            fill: try WarpFill(from: c),
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: WarpCodingKeys.self)
+        try c.encode(factor, forKey: .factor)
+        try fill.encode(to: &c)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -33,7 +33,7 @@ public final class RandomTranslation: Layer, WarpingLayer {
         self.init(Config(heightFactor: FactorRange(heightFactor), widthFactor: FactorRange(widthFactor), fill: fill, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { .randomTranslation(config) }
+    public var spec: LayerSpec { config.spec }
     public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -53,5 +53,31 @@ public final class RandomTranslation: Layer, WarpingLayer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
+    }
+}
+
+extension RandomTranslation.Config: LayerConfig {
+    public static var kind: String { "random_translation" }
+    public func makeLayer() -> any Layer { RandomTranslation(self) }
+    public var spec: LayerSpec { .randomTranslation(self) }
+
+    public init(from decoder: Decoder) throws {
+        try checkKeys(decoder, known: WarpCodingKeys.known([.heightFactor, .widthFactor]), layer: "random_translation")
+        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        self.init(
+            heightFactor: try c.decode(FactorRange.self, forKey: .heightFactor),
+            widthFactor: try c.decode(FactorRange.self, forKey: .widthFactor),
+            fill: try WarpFill(from: c),
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: WarpCodingKeys.self)
+        try c.encode(heightFactor, forKey: .heightFactor)
+        try c.encode(widthFactor, forKey: .widthFactor)
+        try fill.encode(to: &c)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

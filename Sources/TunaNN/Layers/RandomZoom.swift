@@ -34,7 +34,7 @@ public final class RandomZoom: Layer, WarpingLayer {
         self.init(Config(heightFactor: FactorRange(heightFactor), widthFactor: widthFactor.map(FactorRange.init), fill: fill, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { .randomZoom(config) }
+    public var spec: LayerSpec { config.spec }
     public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
 
     public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
@@ -55,5 +55,35 @@ public final class RandomZoom: Layer, WarpingLayer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
+    }
+}
+
+extension RandomZoom.Config: LayerConfig {
+    public static var kind: String { "random_zoom" }
+    public func makeLayer() -> any Layer { RandomZoom(self) }
+    public var spec: LayerSpec { .randomZoom(self) }
+
+    public init(from decoder: Decoder) throws {
+        if let factor = try? FactorRange(from: decoder) {
+            self.init(heightFactor: factor)
+            return
+        }
+        try checkKeys(decoder, known: WarpCodingKeys.known([.heightFactor, .widthFactor]), layer: "random_zoom")
+        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        self.init(
+            heightFactor: try c.decode(FactorRange.self, forKey: .heightFactor),
+            widthFactor: try c.decodeIfPresent(FactorRange.self, forKey: .widthFactor),
+            fill: try WarpFill(from: c),
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: WarpCodingKeys.self)
+        try c.encode(heightFactor, forKey: .heightFactor)
+        try c.encodeIfPresent(widthFactor, forKey: .widthFactor)
+        try fill.encode(to: &c)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -2,17 +2,22 @@ import TunaTensor
 
 /// The plain recurrent layer `h = activation(x W + h₋₁ U + b)` (Keras's `SimpleRNN`, tanh by
 /// default): cheap, and enough when what matters lies a few steps back.
-public final class SimpleRNN: RecurrentLayer {
-    public typealias Config = RecurrentConfig
+public final class SimpleRNN: RecurrentLayer, RecurrentLayerKind {
+    public typealias Config = RecurrentSettings<SimpleRNN>
+    public static var kind: String { "simple_rnn" }
+    public static var settingKeys: [String] { RecurrentConfig.simpleKeys }
+    public static func box(_ settings: Config) -> LayerSpec { .simpleRNN(settings) }
 
-    public init(_ config: Config) {
+    public init(_ config: RecurrentConfig) {
         super.init(
-            config, defaultName: "simple_rnn",
-            sequence: RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config)) { .simpleRNN($0) }
+            config, kind: SimpleRNN.self,
+            sequence: RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config))
     }
 
+    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
+
     public convenience init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, name: String? = nil) {
-        self.init(Config(units: units, activation: activation, returnSequences: returnSequences, name: name))
+        self.init(RecurrentConfig(units: units, activation: activation, returnSequences: returnSequences, name: name))
     }
 }
 

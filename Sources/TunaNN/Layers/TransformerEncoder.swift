@@ -54,7 +54,7 @@ public final class TransformerEncoder: Layer {
         self.init(Config(intermediateDim: intermediateDim, numHeads: numHeads, dropout: dropout, normalizeFirst: normalizeFirst, name: name))
     }
 
-    public var spec: LayerSpec { .transformerEncoder(config) }
+    public var spec: LayerSpec { config.spec }
 
     private var sublayers: [any Layer] {
         let parts: [(any Layer)?] = [attentionNorm, attention, attentionDropout, feedForwardNorm, intermediate, projection, feedForwardDropout]
@@ -187,5 +187,42 @@ public final class TransformerEncoder: Layer {
 extension TransformerEncoder.Config {
     static func attention(numHeads: Int, keyDim: Int, dropout: Float) -> MultiHeadAttention.Config {
         MultiHeadAttention.Config(numHeads: numHeads, keyDim: keyDim, dropout: dropout)
+    }
+}
+
+extension TransformerEncoder.Config: LayerConfig {
+    public static var kind: String { "transformer_encoder" }
+    public func makeLayer() -> any Layer { TransformerEncoder(self) }
+    public var spec: LayerSpec { .transformerEncoder(self) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dropout, activation, name
+        case intermediateDim = "intermediate_dim"
+        case numHeads = "num_heads"
+        case layerNormEpsilon = "layer_norm_epsilon"
+        case normalizeFirst = "normalize_first"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try Self.settings(decoder, CodingKeys.self)
+        self.init(
+            intermediateDim: try c.decode(Int.self, forKey: .intermediateDim),
+            numHeads: try c.decode(Int.self, forKey: .numHeads),
+            dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
+            activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu,
+            layerNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-5,
+            normalizeFirst: try c.decodeIfPresent(Bool.self, forKey: .normalizeFirst) ?? false,
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(intermediateDim, forKey: .intermediateDim)
+        try c.encode(numHeads, forKey: .numHeads)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
+        try c.encode(normalizeFirst, forKey: .normalizeFirst)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -1,26 +1,5 @@
 import TunaTensor
 
-/// How a convolution or pooling window treats the border, with Keras's names.
-///
-/// `same` pads like Keras (and TensorFlow): the output has `ceil(input / stride)` positions and
-/// the padding total `max((out - 1) * stride + span - input, 0)` is split with the smaller half
-/// before, so weights trained here and in Keras line up. `causal` (Conv1D only) pads
-/// `span - 1` before, so step `t` sees only steps up to `t`.
-public enum Padding: String, Hashable, Sendable, CaseIterable, Codable {
-    case valid, same, causal
-
-    public init(from decoder: Decoder) throws {
-        let name = try decoder.singleValueContainer().decode(String.self)
-        guard let padding = Padding(rawValue: name.lowercased()) else {
-            self = try decodingName(decoder) { () -> Padding in
-                throw NNError.unknownName(kind: "padding", name: name, known: Padding.allCases.map(\.rawValue))
-            }
-            return
-        }
-        self = padding
-    }
-}
-
 /// One spatial axis of a sliding window: where windows start and how many there are.
 struct WindowAxis: Hashable, Sendable {
     var input: Int
@@ -208,146 +187,13 @@ func checkWindowBatch(_ x: Tensor, expected: [Int], layer: String) throws {
     try checkInput(x, expected: expected, layer: layer)
 }
 
-/// The convolution engine shared by Conv1D and Conv2D: im2col over the whole batch, one GEMM
-/// against the kernel viewed as `(kh * kw * in, filters)`, bias and activation; backward is
-/// `dW = colsᵀ dZ`, `db = Σ dZ`, `dCols = dZ Wᵀ` and col2im. All buffers live here and are
-/// reused from step to step. Backward needs the patches of the training forward (not the input
-/// itself); an inference forward in between overwrites them, so backward then throws instead of
-/// using the wrong ones (the pooling engines behave the same way).
-final class ConvolutionEngine {
-    var geometry: WindowGeometry?
-    var inputShape: [Int] = []
-    var outputShape: [Int] = []
-    var kernel: Parameter?
-    var bias: Parameter?
-    let activation: Activation
-    let filters: Int
-
-    /// Each kernel weight is used once per output position.
-    var flopsPerSample: Int {
-        let positions = outputShape.reduce(1, *) / max(filters, 1)
-        return 2 * positions * (kernel?.value.count ?? 0)
+/// Decodes a window setting that Keras accepts as one number or a `[height, width]` pair.
+func decodePair<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> [Int]? {
+    guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+    if let value = try? c.decode(Int.self, forKey: key) { return [value, value] }
+    guard let pair = try? c.decode([Int].self, forKey: key), pair.count == 2 else {
+        throw DecodingError.dataCorruptedError(
+            forKey: key, in: c, debugDescription: "\(key.stringValue) is one whole number or a [height, width] pair")
     }
-
-    private var cols = Tensor.empty
-    private var hasTrainingCols = false
-    private var preActivation = Tensor.empty
-    private var output = Tensor.empty
-    private var scratch = Tensor.empty
-    private var colsGradient = Tensor.empty
-    private var inputGradient = Tensor.empty
-
-    init(filters: Int, activation: Activation) {
-        self.filters = filters
-        self.activation = activation
-    }
-
-    func forward(_ x: Tensor, training: Bool, layer: String) throws -> Tensor {
-        guard let kernel, let geometry else { throw NNError.notReady("layer '\(layer)' is not built") }
-        try checkWindowBatch(x, expected: inputShape, layer: layer)
-        let batch = x.shape[0]
-        let rows = batch * geometry.outputPositions, patch = geometry.patchLength, units = filters
-        cols.reuse(shape: [rows, patch])
-        preActivation.reuse(shape: [batch] + outputShape)
-        x.withUnsafeBufferPointer { px in
-            cols.withUnsafeMutableBufferPointer { pc in
-                guard let source = px.baseAddress, let target = pc.baseAddress else { return }
-                geometry.im2col(source, batch: batch, into: target)
-            }
-        }
-        cols.withUnsafeBufferPointer { pc in
-            kernel.value.withUnsafeBufferPointer { pw in
-                preActivation.withUnsafeMutableBufferPointer { pz in
-                    guard let z = pz.baseAddress, let a = pc.baseAddress, let w = pw.baseAddress else { return }
-                    if let bias {
-                        bias.value.withUnsafeBufferPointer { pb in
-                            if let b = pb.baseAddress { Kernels.broadcastRows(b, rows: rows, columns: units, into: z) }
-                        }
-                    }
-                    BLAS.gemm(
-                        m: rows, n: units, k: patch, a: a, lda: patch, b: w, ldb: units,
-                        beta: bias == nil ? 0 : 1, c: z, ldc: units)
-                }
-            }
-        }
-        hasTrainingCols = training
-        if case .linear = activation { return preActivation }
-        output.reuse(shape: preActivation.shape)
-        preActivation.withUnsafeBufferPointer { pz in
-            output.withUnsafeMutableBufferPointer { py in
-                guard let z = pz.baseAddress, let y = py.baseAddress else { return }
-                activation.apply(z, y, count: pz.count, rowLength: units)
-            }
-        }
-        return output
-    }
-
-    func backward(_ outputGradient: Tensor, needsInputGradient: Bool, layer: String) throws -> Tensor? {
-        if case .linear = activation {
-            return try backward(preActivationGradient: outputGradient, needsInputGradient: needsInputGradient, layer: layer)
-        }
-        guard outputGradient.shape == output.shape else {
-            throw NNError.shapeMismatch("layer '\(layer)': gradient \(outputGradient.shape) does not match output \(output.shape)")
-        }
-        scratch.reuse(shape: outputGradient.shape)
-        preActivation.withUnsafeBufferPointer { pz in
-            output.withUnsafeBufferPointer { py in
-                outputGradient.withUnsafeBufferPointer { pdy in
-                    scratch.withUnsafeMutableBufferPointer { pdz in
-                        guard let z = pz.baseAddress, let y = py.baseAddress, let dy = pdy.baseAddress,
-                              let dz = pdz.baseAddress else { return }
-                        activation.gradient(z: z, y: y, dy: dy, dz: dz, count: pdz.count, rowLength: filters)
-                    }
-                }
-            }
-        }
-        return try backward(preActivationGradient: scratch, needsInputGradient: needsInputGradient, layer: layer)
-    }
-
-    func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool, layer: String) throws -> Tensor? {
-        guard let kernel, let geometry else { throw NNError.notReady("layer '\(layer)' is not built") }
-        guard hasTrainingCols, dz.shape == preActivation.shape else {
-            throw NNError.shapeMismatch(
-                "layer '\(layer)': gradient \(dz.shape) does not match output \(preActivation.shape) (backward without a training forward?)")
-        }
-        hasTrainingCols = false
-        let batch = dz.shape[0]
-        let rows = batch * geometry.outputPositions, patch = geometry.patchLength, units = filters
-        dz.withUnsafeBufferPointer { pdz in
-            guard let d = pdz.baseAddress else { return }
-            cols.withUnsafeBufferPointer { pc in
-                kernel.gradient.withUnsafeMutableBufferPointer { pdw in
-                    guard let a = pc.baseAddress, let dw = pdw.baseAddress else { return }
-                    BLAS.gemm(
-                        transposeA: true, m: patch, n: units, k: rows, a: a, lda: patch,
-                        b: d, ldb: units, c: dw, ldc: units)
-                }
-            }
-            if let bias {
-                bias.gradient.withUnsafeMutableBufferPointer { pdb in
-                    if let db = pdb.baseAddress { Kernels.columnSums(d, rows: rows, columns: units, into: db) }
-                }
-            }
-        }
-        guard needsInputGradient else { return nil }
-        colsGradient.reuse(shape: [rows, patch])
-        dz.withUnsafeBufferPointer { pdz in
-            kernel.value.withUnsafeBufferPointer { pw in
-                colsGradient.withUnsafeMutableBufferPointer { pdc in
-                    guard let d = pdz.baseAddress, let w = pw.baseAddress, let dc = pdc.baseAddress else { return }
-                    BLAS.gemm(
-                        transposeB: true, m: rows, n: patch, k: units, a: d, lda: units,
-                        b: w, ldb: units, c: dc, ldc: patch)
-                }
-            }
-        }
-        inputGradient.reuse(shape: [batch] + inputShape)
-        colsGradient.withUnsafeBufferPointer { pdc in
-            inputGradient.withUnsafeMutableBufferPointer { pdx in
-                guard let dc = pdc.baseAddress, let dx = pdx.baseAddress else { return }
-                geometry.col2im(dc, batch: batch, into: dx)
-            }
-        }
-        return inputGradient
-    }
+    return pair
 }
