@@ -58,7 +58,7 @@ import TunaTemplate
         let specs = try Augmentation(flipHorizontal: true, rotation: 36, noise: 0.1).layerSpecs(inputShape: [8, 8, 1])
         #expect(specs.map(\.kind) == ["random_flip", "random_rotation", "gaussian_noise"])
         let rotation = specs[1]
-        guard case .randomRotation(let config) = rotation else { Issue.record("not a rotation"); return }
+        guard case .randomRotation(let config) = rotation else { Issue.record("not a rotation: \(rotation)"); return }
         #expect(abs(config.factor.upper - 0.1) < 1e-6, "degrees become fractions of a turn")
     }
 }
