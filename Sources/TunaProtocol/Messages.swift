@@ -9,11 +9,21 @@ public struct HelloMessage: Codable, Sendable, Equatable {
     public var worker: String
     public var host: String
     public var pid: Int32
-    public init(worker: String, host: String, pid: Int32) {
+    /// Started with `--allow-commands`: only such workers are given command-objective trials.
+    public var allowsCommands: Bool?
+    public init(worker: String, host: String, pid: Int32, allowsCommands: Bool? = nil) {
         self.worker = worker
         self.host = host
         self.pid = pid
+        self.allowsCommands = allowsCommands
     }
+}
+
+/// Worker → scheduler: waiting for a trial. It repeats what the worker can run, because a
+/// restarted daemon meets the worker here without a hello.
+public struct ReadyMessage: Codable, Sendable, Equatable {
+    public var allowsCommands: Bool?
+    public init(allowsCommands: Bool? = nil) { self.allowsCommands = allowsCommands }
 }
 
 /// Scheduler → worker: accepted, and how often to expect heartbeats.

@@ -8,6 +8,9 @@ import TunaWire
 extension Scheduler {
     /// Answers a control client (`tuna submit`, `tuna status`, `tuna stop`).
     func control(_ envelope: Envelope) throws -> ReplyMessage {
+        if envelope.type != .status && !options.acceptsSubmissions {
+            return ReplyMessage(ok: false, message: "this scheduler runs the studies it was started with and takes no submissions; use `tuna daemon`")
+        }
         switch envelope.type {
         case .submit:
             return submit(try envelope.decode(SubmitMessage.self))

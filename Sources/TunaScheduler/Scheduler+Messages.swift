@@ -15,12 +15,14 @@ struct WorkerState {
     var trialID: Int64?
     /// Hashes of the study files this worker has been sent.
     var studiesSent: Set<String> = []
+    /// The worker runs command objectives (it said so in its hello).
+    var allowsCommands = false
 }
 
 extension Scheduler {
     /// Handles one received message. Nothing a peer sends can stop the loop: a message that
     /// does not parse, or whose handling fails, is logged with its sender and dropped.
-    func handle(_ frames: [[UInt8]]) {
+    func handle(_ frames: [[UInt8]], user: String? = nil) {
         let identity: [UInt8], envelope: Envelope
         do {
             (identity, envelope) = try Envelope.routed(frames)
@@ -32,6 +34,11 @@ extension Scheduler {
             return
         } catch {
             log("dropped a message from \(frames.first.map { logSafe(identity: $0) } ?? "?"): \(logSafe("\(error)"))")
+            return
+        }
+        if let refusal = roleRefusal(envelope.type, user: user) {
+            log("refused a '\(envelope.type.rawValue)' message from \(logSafe(identity: identity)): \(refusal)")
+            if let answer = try? Envelope(.refuse, RefuseMessage(reason: refusal)) { send(identity, answer) }
             return
         }
         do {
@@ -59,6 +66,20 @@ extension Scheduler {
         becomeReady(identity)
     }
 
+    /// Why a peer may not send this message (nil when it may). Without authentication every
+    /// peer may send anything; with it, a worker key may only work and a client key may only
+    /// control, so a stolen worker key cannot submit studies and a client cannot take trials.
+    func roleRefusal(_ type: MessageType, user: String?) -> String? {
+        guard options.security != nil else { return nil }
+        guard let user, let peer = Authenticator.Peer(userID: user) else { return "the connection carries no admitted key" }
+        let needed: Authenticator.Role
+        switch type {
+        case .submit, .status, .stopStudy: needed = .client
+        default: needed = .worker
+        }
+        return peer.role == needed ? nil : "the key '\(logSafe(peer.name, limit: 64))' is a \(peer.role.rawValue) key; '\(type.rawValue)' needs a \(needed.rawValue) key"
+    }
+
     func dispatch(_ identity: [UInt8], _ envelope: Envelope) throws {
         switch envelope.type {
         case .hello:
@@ -69,7 +90,7 @@ extension Scheduler {
                 log("worker \(logSafe(old.name)) said hello again while holding trial \(trial); the trial goes back to the queue")
                 try requeue(trial, reason: "its worker restarted")
             }
-            workers[identity] = WorkerState(name: logSafe(hello.worker, limit: 64), lastSeen: Date())
+            workers[identity] = WorkerState(name: logSafe(hello.worker, limit: 64), lastSeen: Date(), allowsCommands: hello.allowsCommands ?? false)
             log("worker \(logSafe(hello.worker, limit: 64)) (\(logSafe(hello.host, limit: 64)), pid \(hello.pid)) joined")
             send(identity, try welcome())
             return
@@ -93,6 +114,7 @@ extension Scheduler {
         workers[identity] = worker
         switch envelope.type {
         case .ready:
+            if let allows = (try? envelope.decode(ReadyMessage.self))?.allowsCommands { workers[identity]?.allowsCommands = allows }
             becomeReady(identity)
         case .heartbeat:
             break
@@ -214,6 +236,7 @@ extension Scheduler {
     func assignWork(to identity: [UInt8]) throws {
         guard let worker = workers[identity], worker.ready, worker.trialID == nil else { return }
         for study in studies where !study.isDone && !study.stopped {
+            if case .command = study.study.objective, !worker.allowsCommands { continue }
             let knowsStudy = worker.studiesSent.contains(study.study.hash)
             guard let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) else { continue }
             workers[identity]?.ready = false

@@ -27,16 +27,36 @@ public final class Scheduler {
         /// command passes the full check (layers, preprocessing, network sizes), which needs
         /// the engine this target does not link.
         public var parseStudy: @Sendable (_ text: String, _ file: String) throws -> Study
+        /// CURVE authentication: the daemon's key pair and the keys it admits, by role. Nil
+        /// means every peer that reaches the socket may do everything (loopback only; the
+        /// `tuna` command refuses other addresses without keys unless told `--insecure`).
+        public var security: Security?
+        /// Whether control clients may submit and stop studies (`tuna daemon`), or only ask for
+        /// status (`tuna run`, whose workers may run commands of the study it was given).
+        public var acceptsSubmissions: Bool
 
         public init(bind: String = "tcp://127.0.0.1:5555", heartbeat: Double = 1, liveness: Int = 3,
                     exitWhenDone: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in },
-                    parseStudy: @escaping @Sendable (String, String) throws -> Study = { try Study.parse(text: $0, file: $1) }) {
+                    parseStudy: @escaping @Sendable (String, String) throws -> Study = { try Study.parse(text: $0, file: $1) },
+                    security: Security? = nil, acceptsSubmissions: Bool = true) {
             self.bind = bind
             self.heartbeat = heartbeat
             self.liveness = liveness
             self.exitWhenDone = exitWhenDone
             self.log = log
             self.parseStudy = parseStudy
+            self.security = security
+            self.acceptsSubmissions = acceptsSubmissions
+        }
+    }
+
+    /// The daemon's CURVE identity and who it admits.
+    public struct Security: Sendable {
+        public var keyPair: CurveKeyPair
+        public var allowList: Authenticator.AllowList
+        public init(keyPair: CurveKeyPair, allowList: Authenticator.AllowList) {
+            self.keyPair = keyPair
+            self.allowList = allowList
         }
     }
 
@@ -44,6 +64,7 @@ public final class Scheduler {
     public let store: any TrialStore
     let context: ZMQContext
     let socket: ZMQSocket
+    let authenticator: Authenticator?
     /// The endpoint bound (with the port chosen, when binding to `*`).
     public let endpoint: String
     var studies: [ActiveStudy] = []
@@ -58,8 +79,15 @@ public final class Scheduler {
         self.store = store
         self.options = options
         context = try ZMQContext()
+        if let security = options.security {
+            // The handler must listen before the server socket takes its first handshake.
+            authenticator = try Authenticator(context: context, allowList: security.allowList, log: options.log)
+        } else {
+            authenticator = nil
+        }
         socket = try ZMQSocket(context, .router)
         try socket.setOption(SocketOption.routerMandatory, 1)
+        if let security = options.security { try socket.makeCurveServer(security.keyPair) }
         do {
             try socket.bind(options.bind)
         } catch {
@@ -67,6 +95,8 @@ public final class Scheduler {
         }
         endpoint = socket.lastEndpoint ?? options.bind
     }
+
+    deinit { authenticator?.stop() }
 
     public struct SchedulerError: Error, CustomStringConvertible {
         public var description: String
@@ -143,16 +173,16 @@ public final class Scheduler {
     /// arrived, then sends heartbeats, reaps silent workers and serves idle ones. Tests drive
     /// the scheduler with it, one turn at a time.
     public func step(timeoutMilliseconds: Int32) throws {
-        if let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) {
+        if let message = try socket.receiveWithUser(timeoutMilliseconds: timeoutMilliseconds) {
             // Everything that arrived together is written in one transaction: a SQLite
             // commit costs about as much as all the rest of a trial's bookkeeping. Replies
             // go out inside it, which is safe: a worker acts on a trial only after it is
             // assigned, and a crash before the commit requeues nothing that ran.
             try store.batch {
-                handle(frames)
+                handle(message.frames, user: message.user)
                 var drained = 0
-                while drained < 256, let more = try socket.receive(timeoutMilliseconds: 0) {
-                    handle(more)
+                while drained < 256, let more = try socket.receiveWithUser(timeoutMilliseconds: 0) {
+                    handle(more.frames, user: more.user)
                     drained += 1
                 }
             }

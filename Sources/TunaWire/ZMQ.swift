@@ -68,7 +68,7 @@ public final class ZMQSocket: @unchecked Sendable {
         handle = nil
     }
 
-    private func socket(_ operation: String) throws -> UnsafeMutableRawPointer {
+    func socket(_ operation: String) throws -> UnsafeMutableRawPointer {
         guard let handle else { throw ZMQError(code: ENOTSOCK, operation: "\(operation) on a closed socket") }
         return handle
     }
@@ -132,11 +132,18 @@ public final class ZMQSocket: @unchecked Sendable {
     /// Receives a whole multipart message; nil when nothing arrives within `timeoutMilliseconds`
     /// (-1 waits for ever, 0 returns at once).
     public func receive(timeoutMilliseconds: Int32 = -1) throws -> [[UInt8]]? {
+        try receiveWithUser(timeoutMilliseconds: timeoutMilliseconds)?.frames
+    }
+
+    /// `receive`, with the user id that the ZAP handler gave the sender's connection (nil on a
+    /// socket without authentication): who sent it, as the daemon admitted them.
+    public func receiveWithUser(timeoutMilliseconds: Int32 = -1) throws -> (frames: [[UInt8]], user: String?)? {
         let handle = try socket("receive")
         if timeoutMilliseconds >= 0 {
             guard try poll([self], timeoutMilliseconds: timeoutMilliseconds).first == true else { return nil }
         }
         var frames: [[UInt8]] = []
+        var user: String?
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
@@ -152,8 +159,11 @@ public final class ZMQSocket: @unchecked Sendable {
             } else {
                 frames.append([])
             }
+            // A ROUTER makes the identity frame itself; the frames the peer sent carry the
+            // connection's metadata.
+            if let text = zmq_msg_gets(&message, "User-Id") { user = String(cString: text) }
         } while zmq_msg_more(&message) != 0
-        return frames
+        return (frames, user)
     }
 
     var rawHandle: UnsafeMutableRawPointer? { handle }

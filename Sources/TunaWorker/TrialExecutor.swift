@@ -9,8 +9,12 @@ import TunaTemplate
 /// thread; `report` sends intermediate values and returns true when the scheduler asked to prune.
 public struct TrialExecutor: Sendable {
     private let datasets = DatasetCache()
+    /// Command objectives run only where the worker was started with `--allow-commands`.
+    private let allowCommands: Bool
 
-    public init() {}
+    public init(allowCommands: Bool = false) {
+        self.allowCommands = allowCommands
+    }
 
     /// `dataPath` replaces the study's data file (a copy received by content hash).
     public func run(
@@ -25,6 +29,9 @@ public struct TrialExecutor: Sendable {
             let value = try function.evaluate(assignment.params)
             return ResultMessage(trialID: assignment.trialID, value: value, seconds: Date().timeIntervalSince(start))
         case .command(let objective):
+            guard allowCommands else {
+                throw TrialFailure(description: "this worker does not run command objectives (\(objective.arguments.first ?? "")); start it with --allow-commands to let studies run programs as its user")
+            }
             let folder = URL(fileURLWithPath: study.file).deletingLastPathComponent().path
             let runner = CommandRunner(objective: objective, workingDirectory: folder.isEmpty ? "." : folder)
             let outcome = try runner.run(params: assignment.params, metric: study.search.metric)

@@ -18,15 +18,24 @@ public final class Worker {
         public var shouldStop: @Sendable () -> Bool
         /// Where data sets received from the scheduler are kept, by content hash.
         public var cacheDirectory: String
+        /// This worker's CURVE key pair and the daemon's public key, for a daemon that
+        /// admits workers by key.
+        public var curve: (keyPair: CurveKeyPair, serverKey: String)?
+        /// Whether studies whose objective is a command may run here. Off by default: a study
+        /// comes from whoever controls the daemon, and a command runs as this worker's user.
+        public var allowCommands: Bool
 
         public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in },
-                    shouldStop: @escaping @Sendable () -> Bool = { false }, cacheDirectory: String = Worker.defaultCacheDirectory) {
+                    shouldStop: @escaping @Sendable () -> Bool = { false }, cacheDirectory: String = Worker.defaultCacheDirectory,
+                    curve: (keyPair: CurveKeyPair, serverKey: String)? = nil, allowCommands: Bool = false) {
             self.endpoint = endpoint
             self.name = name
             self.giveUpAfter = giveUpAfter
             self.log = log
             self.shouldStop = shouldStop
             self.cacheDirectory = cacheDirectory
+            self.curve = curve
+            self.allowCommands = allowCommands
         }
     }
 
@@ -70,7 +79,7 @@ public final class Worker {
 
     let options: Options
     let context: ZMQContext
-    private let executor = TrialExecutor()
+    private lazy var executor = TrialExecutor(allowCommands: options.allowCommands)
     private let studies = StudyCache()
     /// A pipe the trial thread writes a byte to whenever it has a message for the scheduler,
     /// so the loop wakes at once instead of at its next poll timeout.
@@ -103,7 +112,7 @@ public final class Worker {
             try socket.send(envelope.frames)
             lastSent = Date()
         }
-        try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid())))
+        try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands)))
 
         while true {
             if options.shouldStop() {
@@ -133,7 +142,7 @@ public final class Worker {
                             job = nil
                         }
                         pending = nil
-                        try send(Envelope(type: .ready))
+                        try send(try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands)))
                     case .refuse:
                         throw WorkerError(description: "the scheduler refused this worker: \(try envelope.decode(RefuseMessage.self).reason)")
                     case .assign:
@@ -157,7 +166,7 @@ public final class Worker {
                                 job = start(waiting, dataPath: path)
                             } catch {
                                 try send(try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)", retryable: true)))
-                                try send(Envelope(type: .ready))
+                                try send(try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands)))
                             }
                         }
                     case .decision:
@@ -182,7 +191,7 @@ public final class Worker {
                 for envelope in current.drainOutbox() { try send(envelope) }
                 if current.isFinished {
                     // A result counts as `ready` at the scheduler; a failure asks explicitly.
-                    if current.failed { try send(Envelope(type: .ready)) }
+                    if current.failed { try send(try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands))) }
                     job = nil
                 }
             }
@@ -200,7 +209,7 @@ public final class Worker {
                 socket.close()
                 socket = try connect()
                 lastHeard = Date()
-                try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid())))
+                try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands)))
             }
         }
     }
@@ -208,6 +217,7 @@ public final class Worker {
     private func connect() throws -> ZMQSocket {
         let socket = try ZMQSocket(context, .dealer)
         try socket.setIdentity(Array("\(options.name)-\(UInt32.random(in: 0...UInt32.max))".utf8))
+        if let curve = options.curve { try socket.makeCurveClient(curve.keyPair, serverKey: curve.serverKey) }
         try socket.connect(options.endpoint)
         return socket
     }

@@ -25,7 +25,10 @@ struct Daemon: ParsableCommand {
     @Option(help: "Heartbeats a worker may miss before its trial goes to another worker.")
     var liveness = 3
 
+    @OptionGroup var serverKeys: ServerKeyOptions
+
     func run() throws {
+        let security = try serverKeys.security(bind: bind)
         _ = SQLiteTrialStore.keepFreedHeap()
         BLAS.setThreads(1)
         let (store, lock) = try openStore(db)
@@ -35,13 +38,13 @@ struct Daemon: ParsableCommand {
         }
         let scheduler: Scheduler
         do {
-            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: false, log: log, parseStudy: parseCheckedStudy))
+            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: false, log: log, parseStudy: parseCheckedStudy, security: security))
         } catch {
             FileHandle.standardError.write(Data("tuna daemon: \(error)\n".utf8))
             throw ExitCode(1)
         }
         try scheduler.resumeUnfinished()
-        log("listening at \(scheduler.endpoint); database \(db); \(scheduler.statuses.count) unfinished studies resumed")
+        log("listening at \(scheduler.endpoint)\(security == nil ? " without keys" : " (CURVE keys required)"); database \(db); \(scheduler.statuses.count) unfinished studies resumed")
         scheduler.onTrialFinished = { study, trial in
             log("\(study.study.name): trial \(trial.number) \(trial.state.rawValue.lowercased()) \(trial.value.map { String(format: "%.6g", $0) } ?? "") (\(study.finishedCount)/\(study.budget))")
         }
@@ -52,16 +55,21 @@ struct Daemon: ParsableCommand {
 }
 
 /// Sends one control request to a daemon and waits for its reply.
-func controlRequest(_ endpoint: String, _ envelope: Envelope, timeout: Double = 5) throws -> ReplyMessage {
+func controlRequest(_ endpoint: String, _ envelope: Envelope, keys: ClientKeyOptions, timeout: Double = 5) throws -> ReplyMessage {
     let context = try ZMQContext()
     let socket = try ZMQSocket(context, .dealer)
+    if let curve = try keys.load() { try socket.makeCurveClient(curve.keyPair, serverKey: curve.serverKey) }
     try socket.connect(endpoint)
     try socket.send(envelope.frames)
     guard let frames = try socket.receive(timeoutMilliseconds: Int32(timeout * 1000)) else {
-        FileHandle.standardError.write(Data("tuna: no daemon answered at \(endpoint) within \(Int(timeout)) s\n".utf8))
+        FileHandle.standardError.write(Data("tuna: no daemon answered at \(endpoint) within \(Int(timeout)) s\(keys.key == nil ? "" : " (a daemon refuses keys it has not admitted: is this key's .pub in its clients/ folder?)")\n".utf8))
         throw ExitCode(1)
     }
     let reply = try Envelope(frames: frames)
+    if reply.type == .refuse {
+        FileHandle.standardError.write(Data("tuna: the daemon refused: \((try? reply.decode(RefuseMessage.self))?.reason ?? "no reason given")\n".utf8))
+        throw ExitCode(1)
+    }
     guard reply.type == .reply else { throw ValidationError("unexpected answer '\(reply.type.rawValue)' from \(endpoint)") }
     return try reply.decode(ReplyMessage.self)
 }
@@ -79,25 +87,28 @@ struct Submit: ParsableCommand {
     @Argument(help: "The study file.") var study: String
     @Option(help: "The daemon's endpoint.") var to = "tcp://127.0.0.1:5555"
     @Option(help: "Override the trial budget.") var trials: Int?
+    @OptionGroup var keys: ClientKeyOptions
 
     func run() throws {
         let parsed = try loadStudy(study)
         let path = parsed.file.hasPrefix("/") ? parsed.file : FileManager.default.currentDirectoryPath + "/" + parsed.file
-        try printReply(try controlRequest(to, try Envelope(.submit, SubmitMessage(studyText: parsed.text, studyFile: path, trials: trials))))
+        try printReply(try controlRequest(to, try Envelope(.submit, SubmitMessage(studyText: parsed.text, studyFile: path, trials: trials)), keys: keys))
     }
 }
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a running daemon's studies and workers.")
     @Option(help: "The daemon's endpoint.") var to = "tcp://127.0.0.1:5555"
+    @OptionGroup var keys: ClientKeyOptions
 
-    func run() throws { try printReply(try controlRequest(to, Envelope(type: .status))) }
+    func run() throws { try printReply(try controlRequest(to, Envelope(type: .status), keys: keys)) }
 }
 
 struct Stop: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stop handing out trials of a study (running ones finish).")
     @Argument(help: "The study's name.") var study: String
     @Option(help: "The daemon's endpoint.") var to = "tcp://127.0.0.1:5555"
+    @OptionGroup var keys: ClientKeyOptions
 
-    func run() throws { try printReply(try controlRequest(to, try Envelope(.stopStudy, StopStudyMessage(study: study)))) }
+    func run() throws { try printReply(try controlRequest(to, try Envelope(.stopStudy, StopStudyMessage(study: study)), keys: keys)) }
 }

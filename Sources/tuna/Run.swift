@@ -6,6 +6,7 @@ import TunaSpec
 import TunaTemplate
 import TunaStore
 import TunaTensor
+import TunaWire
 
 /// `tuna run STUDY.yaml`: the scheduler and N local worker processes in one command, with a
 /// live progress line and the leaderboard at the end. Run again on the same database, it
@@ -38,6 +39,8 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress line, only the leaderboard.")
     var quiet = false
 
+    @OptionGroup var serverKeys: ServerKeyOptions
+
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
@@ -46,6 +49,10 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let parsed = try loadStudy(study)
+        var security = try serverKeys.security(bind: bind)
+        // The local workers get a key of their own for this run, admitted beside the folder's.
+        let localKeys = try security.map { _ in try EphemeralWorkerKey() }
+        if let localKeys { security?.allowList.extra[localKeys.pair.publicKey] = .init(role: .worker, name: "local") }
         _ = SQLiteTrialStore.keepFreedHeap()
         // The scheduler's Gaussian process works on small matrices: one BLAS thread is fastest
         // and leaves the cores to the workers.
@@ -57,7 +64,8 @@ struct Run: ParsableCommand {
         do {
             scheduler = try Scheduler(store: store, options: .init(
                 bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
-                log: { message in progress.log(message) }, parseStudy: parseCheckedStudy))
+                log: { message in progress.log(message) }, parseStudy: parseCheckedStudy, security: security,
+                acceptsSubmissions: false))
         } catch {
             FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
             throw ExitCode(1)
@@ -65,7 +73,11 @@ struct Run: ParsableCommand {
         let active = try scheduler.add(parsed, trialBudget: trials)
         progress.log("study \(parsed.name): \(active.finishedCount)/\(active.budget) trials done; scheduler at \(scheduler.endpoint); database \(db)")
         let stop = StopSignal()
-        let children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat)
+        // The study was given on this command line and the scheduler takes no submissions, so
+        // its own workers may run a command objective.
+        let keyArguments = try localKeys.map { try $0.arguments(serverKey: security?.keyPair.publicKey ?? "") } ?? []
+        let children = try LocalWorkers(
+            count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat, extraArguments: ["--allow-commands"] + keyArguments)
         defer { children.terminate() }
         let started = Date()
         scheduler.onTrialFinished = { study, _ in
@@ -130,16 +142,38 @@ final class StopSignal: @unchecked Sendable {
     var requested: Bool { lock.withLock { flag } }
 }
 
+/// A key pair for `tuna run`'s own workers, in a private temporary folder removed at exit.
+final class EphemeralWorkerKey {
+    let pair: CurveKeyPair
+    let folder: String
+
+    init() throws {
+        pair = try CurveKeyPair.generate()
+        folder = NSTemporaryDirectory() + "tuna-keys-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try CurveKey.write(pair, to: folder + "/local")
+    }
+
+    /// The worker flags, with the daemon's public key written beside the pair.
+    func arguments(serverKey: String) throws -> [String] {
+        let serverFile = folder + "/daemon.pub"
+        try "public-key = \"\(serverKey)\"\n".write(toFile: serverFile, atomically: true, encoding: .utf8)
+        return ["--key", folder + "/local.key", "--server-key", serverFile]
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+}
+
 /// Worker processes started from this executable (`tuna worker --connect ...`).
 final class LocalWorkers {
     private var processes: [Process] = []
 
-    init(count: Int, endpoint: String, heartbeat: Double) throws {
+    init(count: Int, endpoint: String, heartbeat: Double, extraArguments: [String] = []) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
-            process.arguments = ["worker", "--connect", endpoint, "--name", "local-\(index + 1)", "--give-up-after", "10"]
+            process.arguments = ["worker", "--connect", endpoint, "--name", "local-\(index + 1)", "--give-up-after", "10"] + extraArguments
             var environment = ProcessInfo.processInfo.environment
             environment["OPENBLAS_NUM_THREADS"] = "1"
             process.environment = environment

@@ -28,6 +28,11 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Where data sets received from the scheduler are cached.")
     var cache = Worker.defaultCacheDirectory
 
+    @Flag(help: "Run studies whose objective is a command (a program run as this user, with the trial's parameters).")
+    var allowCommands = false
+
+    @OptionGroup var keys: ClientKeyOptions
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard connect.hasPrefix("tcp://") || connect.hasPrefix("ipc://") else {
@@ -43,7 +48,7 @@ struct WorkerCommand: ParsableCommand {
                 let process = Process()
                 process.executableURL = executable
                 process.arguments = ["worker", "--connect", connect, "--name", "\(name)-\(index)", "--give-up-after", String(giveUpAfter),
-                                     "--cache", cache] + (verbose ? ["--verbose"] : [])
+                                     "--cache", cache] + (verbose ? ["--verbose"] : []) + (allowCommands ? ["--allow-commands"] : []) + keys.arguments
                 try process.run()
                 return process
             }
@@ -63,7 +68,7 @@ struct WorkerCommand: ParsableCommand {
         let logging = verbose
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in
             if logging { FileHandle.standardError.write(Data("worker: \(message)\n".utf8)) }
-        }, shouldStop: { stop.requested }, cacheDirectory: cache))
+        }, shouldStop: { stop.requested }, cacheDirectory: cache, curve: try keys.load(), allowCommands: allowCommands))
         do {
             _ = try worker.run()
         } catch {
