@@ -66,7 +66,7 @@ import TunaWire
 
     @Test func aWorkerAttachedMidStudyGetsWork() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("slow.yaml", Self.slow("e2e-attach", trials: 8, seconds: 0.3))
+        let study = try workspace.write("slow.yaml", Self.slow("e2e-attach", trials: 8, seconds: 0.8))
         let scheduler = try TunaProcess(["run", study, "--workers", "1", "--db", workspace.db], in: workspace.url)
         let line = try #require(scheduler.waitForError(containing: "scheduler at "))
         let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
@@ -83,7 +83,7 @@ import TunaWire
     @Test func aKilledWorkersTrialIsFinishedByTheOther() throws {
         let workspace = try Workspace()
         let study = try workspace.write("slow.yaml", Self.slow("e2e-kill", trials: 6, seconds: 0.8))
-        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.2", "--db", workspace.db], in: workspace.url)
+        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.5", "--db", workspace.db], in: workspace.url)
         let line = try #require(scheduler.waitForError(containing: "scheduler at "))
         let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
         let victim = try TunaProcess(["worker", "--connect", endpoint, "--name", "victim"], in: workspace.url)
@@ -107,7 +107,7 @@ import TunaWire
 
     @Test func stoppingAndRestartingResumesWithoutLosingCompletedTrials() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("slow.yaml", Self.slow("e2e-resume", trials: 10, seconds: 0.2))
+        let study = try workspace.write("slow.yaml", Self.slow("e2e-resume", trials: 10, seconds: 0.5))
         let first = try TunaProcess(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url)
         let waiter = try SQLiteTrialStoreWaiter(path: workspace.db)
         _ = waiter.waitForTrials(study: "e2e-resume", count: 3) { $0.state == .complete }

@@ -12,10 +12,20 @@ import TunaTensor
 public final class GRU: RecurrentLayer {
     public typealias Config = RecurrentConfig
 
-    public init(_ config: Config) {
+    public convenience init(_ config: Config) {
+        self.init(config, fusedCell: true)
+    }
+
+    /// `fusedCell: false` sends even Keras's default activations through the generic cell, so
+    /// tests can check the fused C loop against it.
+    init(_ config: Config, fusedCell: Bool) {
         super.init(
             config, defaultName: "gru",
-            sequence: RecurrentSequence(cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config)) { .gru($0) }
+            sequence: RecurrentSequence(
+                cell: GRUCell(
+                    units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
+                    fused: fusedCell),
+                config: config)) { .gru($0) }
     }
 
     public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
@@ -30,11 +40,11 @@ struct GRUCell: RecurrentCell {
     let recurrentActivation: Activation
     private let isDefault: Bool
 
-    init(units: Int, activation: Activation, recurrentActivation: Activation) {
+    init(units: Int, activation: Activation, recurrentActivation: Activation, fused: Bool = true) {
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
-        self.isDefault = activation == .tanh && recurrentActivation == .sigmoid
+        self.isDefault = fused && activation == .tanh && recurrentActivation == .sigmoid
     }
 
     var gateCount: Int { 3 }
@@ -55,7 +65,7 @@ struct GRUCell: RecurrentCell {
         let u = units
         saved.update(from: rec + 2 * u, count: u)
         if isDefault {
-            Kernels.gruCell(gates: g, recurrent: rec, previousState: previousState, state: h, units: u)
+            VectorLoops.gruCell(gates: g, recurrent: rec, previousState: previousState, state: h, units: u)
             return
         }
         for j in 0..<(2 * u) { g[j] += rec[j] }

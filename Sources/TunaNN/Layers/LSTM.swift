@@ -7,10 +7,20 @@ import TunaTensor
 public final class LSTM: RecurrentLayer {
     public typealias Config = RecurrentConfig
 
-    public init(_ config: Config) {
+    public convenience init(_ config: Config) {
+        self.init(config, fusedCell: true)
+    }
+
+    /// `fusedCell: false` sends even Keras's default activations through the generic cell, so
+    /// tests can check the fused C loop against it.
+    init(_ config: Config, fusedCell: Bool) {
         super.init(
             config, defaultName: "lstm",
-            sequence: RecurrentSequence(cell: LSTMCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config)) { .lstm($0) }
+            sequence: RecurrentSequence(
+                cell: LSTMCell(
+                    units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
+                    fused: fusedCell),
+                config: config)) { .lstm($0) }
     }
 
     public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
@@ -24,14 +34,14 @@ struct LSTMCell: RecurrentCell {
     let units: Int
     let activation: Activation
     let recurrentActivation: Activation
-    /// Keras's defaults run through one vectorised C kernel.
+    /// Keras's defaults run through one vectorised C loop (`VectorLoops.lstmCell`).
     private let isDefault: Bool
 
-    init(units: Int, activation: Activation, recurrentActivation: Activation) {
+    init(units: Int, activation: Activation, recurrentActivation: Activation, fused: Bool = true) {
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
-        self.isDefault = activation == .tanh && recurrentActivation == .sigmoid
+        self.isDefault = fused && activation == .tanh && recurrentActivation == .sigmoid
     }
 
     var gateCount: Int { 4 }
@@ -57,7 +67,7 @@ struct LSTMCell: RecurrentCell {
     ) {
         let u = units, c = saved, cellActivation = saved + u
         if isDefault {
-            Kernels.lstmCell(gates: z, previousCell: previousSaved, cell: c, cellTanh: cellActivation, state: h, units: u)
+            VectorLoops.lstmCell(gates: z, previousCell: previousSaved, cell: c, cellTanh: cellActivation, state: h, units: u)
             return
         }
         recurrentActivation.applyFast(z, z, count: 2 * u)
