@@ -1,5 +1,6 @@
-/// Why a trial of a network or function objective failed: the message is stored with the
-/// trial. Command objectives have their own ``CommandFailure``, which names the program.
+/// A trial that failed in the worker itself (no study file, no data or model, a network whose
+/// loss diverged) rather than in a command objective's program (``CommandFailure``): the
+/// message is stored with the trial.
 public struct TrialFailure: Error, CustomStringConvertible, Equatable {
     public var description: String
 }
