@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Numeric kernels are compiled with optimisation even in debug builds: the test suite trains
+/// Numeric code is compiled with optimisation even in debug builds: the test suite trains
 /// real networks, and unoptimised Swift loops over pointers are 20-50x slower.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
@@ -29,16 +29,20 @@ let package = Package(
             name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]),
         .target(
-            name: "CTunaKernels",
+            name: "CTunaLoops",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno"])]),
         .target(name: "TunaBase"),
-        .target(name: "TunaTensor", dependencies: ["CBLAS", "CTunaKernels"], swiftSettings: optimized),
-        .target(name: "TunaNN", dependencies: ["TunaBase", "TunaTensor"], swiftSettings: optimized),
+        /// The one seeded generator, shared by the network engine and the samplers.
+        .target(name: "TunaRandom", swiftSettings: optimized),
+        /// Metrics on plain arrays with scikit-learn's definitions, shared by training and evaluation.
+        .target(name: "TunaMetrics", swiftSettings: optimized),
+        .target(name: "TunaTensor", dependencies: ["CBLAS", "CTunaLoops", "TunaRandom"], swiftSettings: optimized),
+        .target(name: "TunaNN", dependencies: ["TunaBase", "TunaTensor", "TunaMetrics"], swiftSettings: optimized),
         .target(
             name: "TunaData",
-            dependencies: ["TunaTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["TunaTensor", "TunaMetrics", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: optimized),
-        .target(name: "TunaSearch", dependencies: ["TunaBase", "CBLAS"], swiftSettings: optimized),
+        .target(name: "TunaSearch", dependencies: ["TunaBase", "CBLAS", "TunaRandom"], swiftSettings: optimized),
         .target(
             name: "TunaStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "TunaWire", dependencies: ["CZeroMQ"]),
@@ -62,7 +66,8 @@ let package = Package(
         .testTarget(name: "TunaTensorTests", dependencies: ["TunaTensor"]),
         .testTarget(name: "TunaNNTests", dependencies: ["TunaNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TunaDataTests", dependencies: ["TunaData"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TunaSearchTests", dependencies: ["TunaSearch"]),
+        .testTarget(name: "TunaSearchTests", dependencies: ["TunaSearch", "TunaRandom"]),
+        .testTarget(name: "TunaMetricsTests", dependencies: ["TunaMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TunaStoreTests", dependencies: ["TunaStore"]),
         .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec", "TunaTemplate"]),

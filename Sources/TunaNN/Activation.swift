@@ -7,7 +7,7 @@ import TunaTensor
 
 /// An elementwise (or, for softmax, row-wise) nonlinearity, named as in Keras.
 ///
-/// Kernels work on raw pointers so that Dense can fuse bias, activation and their gradients
+/// The loops work on raw pointers so that Dense can fuse bias, activation and their gradients
 /// into single passes over its buffers.
 public enum Activation: Hashable, Sendable {
     case linear
@@ -66,7 +66,7 @@ public enum Activation: Hashable, Sendable {
         case .linear:
             if UnsafePointer(y) != z { y.update(from: z, count: count) }
         case .relu:
-            Kernels.relu(z, y, count: count)
+            VectorLoops.relu(z, y, count: count)
         case .leakyReLU(let alpha):
             for i in 0..<count { y[i] = z[i] > 0 ? z[i] : alpha * z[i] }
         case .elu(let alpha):
@@ -96,7 +96,7 @@ public enum Activation: Hashable, Sendable {
         case .linear:
             if UnsafePointer(dz) != dy { dz.update(from: dy, count: count) }
         case .relu:
-            Kernels.reluGradient(z: z, dy: dy, dz: dz, count: count)
+            VectorLoops.reluGradient(z: z, dy: dy, dz: dz, count: count)
         case .leakyReLU(let alpha):
             for i in 0..<count { dz[i] = z[i] > 0 ? dy[i] : alpha * dy[i] }
         case .elu(let alpha):

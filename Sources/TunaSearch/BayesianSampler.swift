@@ -1,3 +1,5 @@
+import TunaRandom
+
 /// How the Bayesian sampler accounts for trials that are running (handed out, no value yet).
 public enum ParallelStrategy: String, Sendable, Hashable, Codable {
     /// Pretend each running trial returned the GP's posterior mean there (kriging believer):
@@ -54,7 +56,7 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
         if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 {
             return try SobolSampler(seed: seed).ask(context)
         }
-        var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
         let d = encoding.dimensions
         let categorical = encoding.categoricalMask
 
@@ -116,13 +118,13 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
 
     /// At most `limit` rows of a best-first list: the best `limit/2`, then an even seeded
     /// spread of the rest (keeps the optimum's neighbourhood sharp and the global shape known).
-    static func subsample<T>(_ rows: [T], limit: Int, rng: inout SearchRandom) -> [T] {
+    static func subsample<T>(_ rows: [T], limit: Int, rng: inout SeededGenerator) -> [T] {
         guard rows.count > limit, limit > 1 else { return rows }
         let head = limit / 2
         var out = Array(rows.prefix(head))
         let rest = rows.count - head
         let take = limit - head
-        let offset = rng.uniform()
+        let offset = rng.nextDouble()
         for k in 0..<take {
             let i = head + min(Int((Double(k) + offset) * Double(rest) / Double(take)), rest - 1)
             out.append(rows[i])

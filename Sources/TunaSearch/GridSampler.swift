@@ -1,3 +1,5 @@
+import TunaRandom
+
 /// Exhaustive search over the cartesian product of every choice, every integer step and
 /// `gridPoints` values per float.
 ///
@@ -155,7 +157,7 @@ struct FeistelPermutation: Sendable {
         var bits = 1
         while (1 << (2 * bits)) < self.count { bits += 1 }
         halfBits = bits
-        var rng = SearchRandom(seed: seed, stream: 0xFE15_7E1)
+        var rng = SeededGenerator(seed: seed, stream: 0xFE15_7E1)
         keys = (0..<4).map { _ in rng.next() }
     }
 

@@ -1,3 +1,4 @@
+import TunaRandom
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -74,15 +75,15 @@ struct ParzenEstimator {
 
     /// `count` independent draws from the mixture, as coordinates (discrete values exactly on
     /// their grid) or choice indices.
-    func sample(_ count: Int, rng: inout SearchRandom) -> [[Double]] {
+    func sample(_ count: Int, rng: inout SeededGenerator) -> [[Double]] {
         (0..<count).map { _ in
-            let u = rng.uniform()
+            let u = rng.nextDouble()
             let k = min(cumulativeWeights.firstIndex { u < $0 } ?? kernelCount - 1, kernelCount - 1)
             return factors.map { factor in
                 switch factor {
                 case .numeric(let kernels): return kernels.sample(kernel: k, rng: &rng)
                 case .categorical(let logProbabilities):
-                    var r = rng.uniform()
+                    var r = rng.nextDouble()
                     let row = logProbabilities[k]
                     for (i, lp) in row.enumerated() {
                         r -= exp(lp)
@@ -182,10 +183,10 @@ struct NumericKernels {
     /// A draw from kernel `k`: a truncated normal by rejection (centres lie inside the range, so
     /// at least a third of the draws land in it), snapped to the allowed value for discrete
     /// parameters.
-    func sample(kernel k: Int, rng: inout SearchRandom) -> Double {
+    func sample(kernel k: Int, rng: inout SeededGenerator) -> Double {
         var t = centres[k]
         for _ in 0..<64 {
-            let x = centres[k] + widths[k] * rng.normal()
+            let x = centres[k] + widths[k] * rng.nextNormal()
             if x >= scale.lower && x <= scale.upper {
                 t = x
                 break

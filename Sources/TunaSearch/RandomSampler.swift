@@ -1,3 +1,5 @@
+import TunaRandom
+
 /// Independent uniform draws for every active parameter (log-uniform for log parameters,
 /// snapped to steps and integers), from a stream fixed by the seed and the trial number.
 public struct RandomSampler: Sampler, Codable, Hashable {
@@ -8,8 +10,8 @@ public struct RandomSampler: Sampler, Codable, Hashable {
     }
 
     public func ask(_ context: SamplingContext) throws -> Parameters {
-        var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
         let ordered = try context.space.orderedParameters()
-        return context.space.assemble(ordered) { p, _ in p.domain.value(atUnit: rng.uniform()) }
+        return context.space.assemble(ordered) { p, _ in p.domain.value(atUnit: rng.nextDouble()) }
     }
 }

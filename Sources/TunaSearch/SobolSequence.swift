@@ -1,3 +1,5 @@
+import TunaRandom
+
 /// Sobol' low-discrepancy points in `[0, 1)^d` with Joe & Kuo's direction numbers.
 ///
 /// `scrambled` applies a random linear matrix scramble plus a random digital shift (as SciPy's
@@ -45,7 +47,7 @@ public struct SobolSequence: Sendable {
         self.seed = seed
         let tabulated = min(self.dimensions, Self.maxTabulatedDimensions)
         var dirs: [[UInt32]] = []
-        var rng = SearchRandom(seed: seed, stream: 0x50B0_1)
+        var rng = SeededGenerator(seed: seed, stream: 0x50B0_1)
         var shifts: [UInt32] = []
         for d in 0..<tabulated {
             var v = Self.unscrambledDirections(dimension: d)
@@ -108,8 +110,8 @@ public struct SobolSequence: Sendable {
             out[d] = (Double(x) + (scrambled ? 0.5 : 0)) / 4_294_967_296.0
         }
         if dimensions > directions.count {
-            var rng = SearchRandom(seed: seed ^ 0xA5A5, stream: UInt64(truncatingIfNeeded: index))
-            for d in directions.count..<dimensions { out[d] = rng.uniform() }
+            var rng = SeededGenerator(seed: seed ^ 0xA5A5, stream: UInt64(truncatingIfNeeded: index))
+            for d in directions.count..<dimensions { out[d] = rng.nextDouble() }
         }
         return out
     }

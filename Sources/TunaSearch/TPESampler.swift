@@ -1,3 +1,5 @@
+import TunaRandom
+
 /// Multivariate Tree-structured Parzen Estimator, after Optuna 5's default `TPESampler`.
 ///
 /// After `startupTrials` scrambled Sobol' points, finished trials are ranked by loss (complete ones
@@ -67,7 +69,7 @@ public struct TPESampler: Sampler, Codable, Hashable {
         if good.count + bad.count < max(startupTrials, 1) {
             return try SobolSampler(seed: seed).ask(context)
         }
-        var rng = SearchRandom(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber) ^ 0x7E5)
+        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber) ^ 0x7E5)
         // Constant liar (Optuna's default): trials still running count as bad, so parallel
         // workers are not all sent to the same promising spot.
         let goodParams = good.map(\.params), badParams = bad.map(\.params) + context.running
@@ -116,7 +118,7 @@ public struct TPESampler: Sampler, Codable, Hashable {
 
     /// Joint TPE draw for one group of parameters that are active together: `eiCandidates`
     /// draws from the good trials' estimator l, the one with the largest log l(x) − log g(x).
-    func sampleGroup(_ members: [Parameter], good: [Parameters], bad: [Parameters], rng: inout SearchRandom) -> Parameters {
+    func sampleGroup(_ members: [Parameter], good: [Parameters], bad: [Parameters], rng: inout SeededGenerator) -> Parameters {
         var values = Parameters()
         var modelled: [(parameter: Parameter, dim: ParzenEstimator.Dim)] = []
         for p in members {

@@ -147,7 +147,7 @@ public struct Tensor: @unchecked Sendable {
         precondition(range.lowerBound >= 0 && range.upperBound <= (shape.first ?? 0), "rows \(range) of \(shape)")
         var newShape = shape
         newShape[0] = range.count
-        var out = Tensor(zeros: newShape)
+        let out = Tensor(zeros: newShape)
         let width = rowLength
         out.storage.pointer.update(from: storage.pointer + range.lowerBound * width, count: range.count * width)
         return out
@@ -179,7 +179,7 @@ public struct Tensor: @unchecked Sendable {
         guard let first = parts.first else { return Tensor(zeros: [0]) }
         let tail = Array(first.shape.dropFirst())
         precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == tail }, "row shapes differ")
-        var out = Tensor(zeros: [parts.reduce(0) { $0 + $1.shape[0] }] + tail)
+        let out = Tensor(zeros: [parts.reduce(0) { $0 + $1.shape[0] }] + tail)
         var offset = 0
         for part in parts {
             (out.storage.pointer + offset).update(from: part.storage.pointer, count: part.count)

@@ -17,6 +17,15 @@ struct NetworkTrial {
     let plan: TrainingPlan
     let seed: UInt64
 
+    /// The untrained network for one fold. Its input shape is the fold's features after
+    /// preprocessing (one-hot columns widen a table), not the data file's.
+    static func network(for fold: FoldData, plan: TrainingPlan, seed: UInt64) throws -> Sequential {
+        let inputShape = Array(fold.trainFeatures.shape.dropFirst())
+        // The study's `augment` step becomes training-only layers in front of the network.
+        let augmentation = try fold.pipeline.augmentation?.layerSpecs(inputShape: inputShape) ?? []
+        return try Sequential(inputShape: inputShape, layers: augmentation + plan.layers, seed: seed)
+    }
+
     /// The score key in a model's logs for the study's metric (`loss`, `accuracy`, `mae`, ...).
     var metric: String { study.search.metric }
 
@@ -24,9 +33,9 @@ struct NetworkTrial {
         dataset: Dataset, report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool,
         reportFold: (_ fold: Int, _ value: Double, _ seconds: Double) -> Void = { _, _, _ in }
     ) throws -> (value: Double, std: Double?, folds: [Double], seconds: [Double], metrics: [String: Double], pruned: Bool) {
-        let pipeline = try study.pipeline()
         let validation = CrossValidation(
-            pipeline: pipeline, settings: CVSettings(folds: study.search.folds, shuffle: true, seed: study.search.seed))
+            pipeline: try study.pipeline(),
+            settings: CVSettings(folds: study.search.folds, shuffle: true, seed: study.search.seed))
         var metrics = plan.metrics
         // The study's metric is logged per epoch when the engine knows it (for pruning);
         // fold-level scores such as rmse and r2 are computed after training.
@@ -39,10 +48,7 @@ struct NetworkTrial {
             if let value = fold.metrics[metric] { reportFold(fold.fold, value, fold.seconds) }
             return pruned ? .stop : .proceed
         }) { fold in
-            let inputShape = Array(fold.trainFeatures.shape.dropFirst())
-            // The study's `augment` step becomes training-only layers in front of the network.
-            let augmentation = try fold.pipeline.augmentation?.layerSpecs(inputShape: inputShape) ?? []
-            let model = try Sequential(inputShape: inputShape, layers: augmentation + plan.layers, seed: seed &+ UInt64(fold.fold))
+            let model = try Self.network(for: fold, plan: plan, seed: seed &+ UInt64(fold.fold))
             try model.compile(optimizer: plan.optimizer, loss: plan.loss, metrics: metrics)
             let trainTargets = try targets(fold.trainTargets, classes: dataset.targets.classNames?.count)
             let validationTargets = try targets(fold.validationTargets, classes: dataset.targets.classNames?.count)
@@ -56,7 +62,7 @@ struct NetworkTrial {
                 fold.trainFeatures, trainTargets, epochs: plan.epochs, batchSize: plan.batchSize,
                 validationData: (fold.validationFeatures, validationTargets), callbacks: callbacks)
             if let reason = history.stopReason, reason.contains("loss became") {
-                throw CommandFailure(description: "fold \(fold.fold + 1): \(reason)")
+                throw TrialFailure(description: "fold \(fold.fold + 1): \(reason)")
             }
             let logs = try model.evaluate(fold.validationFeatures, validationTargets, batchSize: 256)
             var scores: [String: Double] = [:]
@@ -76,7 +82,7 @@ struct NetworkTrial {
         let key = metric
         let folds = result.folds.compactMap { $0.metrics[key] }
         guard let value = result.mean[key] ?? (pruned ? lastReported : nil) else {
-            throw CommandFailure(description: "no '\(key)' among the fold scores (\(result.folds.first?.metrics.keys.sorted().joined(separator: ", ") ?? "none"))")
+            throw TrialFailure(description: "no '\(key)' among the fold scores (\(result.folds.first?.metrics.keys.sorted().joined(separator: ", ") ?? "none"))")
         }
         return (value, result.standardDeviation[key], folds, result.folds.map(\.seconds), result.mean, pruned)
     }

@@ -39,7 +39,7 @@ public struct TrialExecutor: Sendable {
                 trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)
         case .network:
             guard var data = study.data, let template = try study.modelTemplate() else {
-                throw CommandFailure(description: "study \(study.name) has no data or model")
+                throw TrialFailure(description: "study \(study.name) has no data or model")
             }
             if let dataPath { data.path = dataPath }
             let plan = try template.resolve(assignment.params)
@@ -63,7 +63,7 @@ final class StudyCache: @unchecked Sendable {
     func study(for assignment: AssignMessage) throws -> Study {
         if let cached = lock.withLock({ studies[assignment.studyHash] }) { return cached }
         guard let text = assignment.studyText else {
-            throw CommandFailure(description: "the scheduler sent no study file for study \(assignment.study) (hash \(assignment.studyHash.prefix(12)))")
+            throw TrialFailure(description: "the scheduler sent no study file for study \(assignment.study) (hash \(assignment.studyHash.prefix(12)))")
         }
         let study = try Study.parse(text: text, file: assignment.studyFile, checkFiles: false)
         lock.withLock { studies[assignment.studyHash] = study }

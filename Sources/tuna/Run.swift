@@ -169,7 +169,7 @@ final class LocalWorkers {
     private var processes: [Process] = []
 
     init(count: Int, endpoint: String, heartbeat: Double, extraArguments: [String] = []) throws {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let executable = try OwnExecutable.url()
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable

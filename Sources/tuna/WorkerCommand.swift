@@ -43,7 +43,7 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         if jobs > 1 {
             // One process per job: trials share no state and each uses one BLAS thread.
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let executable = try OwnExecutable.url()
             let children = try (1...jobs).map { index -> Process in
                 let process = Process()
                 process.executableURL = executable

@@ -4,7 +4,26 @@ import TunaStore
 
 /// `tuna daemon` with studies submitted to it and workers attached separately.
 @Suite(.serialized) struct DaemonTests {
-    static func freeEndpoint() -> String { "tcp://127.0.0.1:\(Int.random(in: 20_000...60_000))" }
+    /// A port nobody listens on: the kernel hands out an unused one for a socket bound to port
+    /// 0, which is closed again (a random guess could hit a port in use).
+    static func freeEndpoint() throws -> String {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        try #require(fd >= 0, "socket: errno \(errno)")
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound, "bind: errno \(errno)")
+        return "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+    }
 
     @Test func twoSubmittedStudiesShareOneWorkerPoolAndARestartResumes() throws {
         let workspace = try Workspace()
@@ -13,8 +32,8 @@ import TunaStore
             objective: {function: sphere2}
             search: {algorithm: random, trials: 12, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}
             """)
-        let slow = try workspace.write("slow.yaml", EndToEndTests.slow("d-slow", trials: 10, seconds: 0.3))
-        let endpoint = Self.freeEndpoint()
+        let slow = try workspace.write("slow.yaml", EndToEndTests.slow("d-slow", trials: 10, seconds: 0.8))
+        let endpoint = try Self.freeEndpoint()
         let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db], in: workspace.url)
         #expect(daemon.waitForError(containing: "listening at") != nil, "\(daemon.errors)")
         let (s1, o1, _) = try TunaProcess.run(["submit", fast, "--to", endpoint], in: workspace.url)
@@ -24,7 +43,7 @@ import TunaStore
         let (again, o3, _) = try TunaProcess.run(["submit", fast, "--to", endpoint], in: workspace.url)
         #expect(again == 1 && o3.contains("already running"), "\(o3)")
 
-        let workers = try TunaProcess(["worker", "--connect", endpoint, "--jobs", "2", "--give-up-after", "20"], in: workspace.url)
+        let workers = try TunaProcess(["worker", "--connect", endpoint, "--jobs", "2", "--give-up-after", "20", "--allow-commands"], in: workspace.url)
         let waiter = try SQLiteTrialStoreWaiter(path: workspace.db)
         #expect(waiter.waitForTrials(study: "d-fast", count: 12) { $0.state == .complete }.count == 12)
         _ = waiter.waitForTrials(study: "d-slow", count: 3) { $0.state == .complete }
@@ -49,7 +68,7 @@ import TunaStore
 
     @Test func controlCommandsWithoutADaemonSaySo() throws {
         let workspace = try Workspace()
-        let (status, _, errors) = try TunaProcess.run(["status", "--to", Self.freeEndpoint()], in: workspace.url, timeout: 20)
+        let (status, _, errors) = try TunaProcess.run(["status", "--to", try Self.freeEndpoint()], in: workspace.url, timeout: 20)
         #expect(status == 1 && errors.contains("no daemon answered"), "\(errors)")
     }
 }

@@ -66,11 +66,11 @@ import TunaWire
 
     @Test func aWorkerAttachedMidStudyGetsWork() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("slow.yaml", Self.slow("e2e-attach", trials: 8, seconds: 0.3))
+        let study = try workspace.write("slow.yaml", Self.slow("e2e-attach", trials: 8, seconds: 0.8))
         let scheduler = try TunaProcess(["run", study, "--workers", "1", "--db", workspace.db], in: workspace.url)
         let line = try #require(scheduler.waitForError(containing: "scheduler at "))
         let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-        let extra = try TunaProcess(["worker", "--connect", endpoint, "--name", "late"], in: workspace.url)
+        let extra = try TunaProcess(["worker", "--connect", endpoint, "--name", "late", "--allow-commands"], in: workspace.url)
         #expect(scheduler.wait() == 0, "\(scheduler.errors)")
         extra.wait(timeout: 15)
         let store = try store(workspace)
@@ -83,11 +83,11 @@ import TunaWire
     @Test func aKilledWorkersTrialIsFinishedByTheOther() throws {
         let workspace = try Workspace()
         let study = try workspace.write("slow.yaml", Self.slow("e2e-kill", trials: 6, seconds: 0.8))
-        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.2", "--db", workspace.db], in: workspace.url)
+        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.5", "--db", workspace.db], in: workspace.url)
         let line = try #require(scheduler.waitForError(containing: "scheduler at "))
         let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-        let victim = try TunaProcess(["worker", "--connect", endpoint, "--name", "victim"], in: workspace.url)
-        let survivor = try TunaProcess(["worker", "--connect", endpoint, "--name", "survivor"], in: workspace.url)
+        let victim = try TunaProcess(["worker", "--connect", endpoint, "--name", "victim", "--allow-commands"], in: workspace.url)
+        let survivor = try TunaProcess(["worker", "--connect", endpoint, "--name", "survivor", "--allow-commands"], in: workspace.url)
         // Kill the victim while it runs a trial.
         let store = try SQLiteTrialStoreWaiter(path: workspace.db)
         let victimTrial = try #require(store.waitForTrial(study: "e2e-kill") { $0.state == .running && $0.worker == "victim" })
@@ -107,7 +107,7 @@ import TunaWire
 
     @Test func stoppingAndRestartingResumesWithoutLosingCompletedTrials() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("slow.yaml", Self.slow("e2e-resume", trials: 10, seconds: 0.2))
+        let study = try workspace.write("slow.yaml", Self.slow("e2e-resume", trials: 10, seconds: 0.5))
         let first = try TunaProcess(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url)
         let waiter = try SQLiteTrialStoreWaiter(path: workspace.db)
         _ = waiter.waitForTrials(study: "e2e-resume", count: 3) { $0.state == .complete }
@@ -141,9 +141,10 @@ import TunaWire
         let (dbStatus, _, dbErrors) = try TunaProcess.run(["run", study, "--db", "/nonexistent/folder/t.sqlite"], in: workspace.url)
         #expect(dbStatus == 1 && dbErrors.contains("/nonexistent/folder"), "\(dbErrors)")
 
+        let nobody = try DaemonTests.freeEndpoint()
         let (workerStatus, _, workerErrors) = try TunaProcess.run(
-            ["worker", "--connect", "tcp://127.0.0.1:9", "--give-up-after", "1"], in: workspace.url, timeout: 20)
-        #expect(workerStatus == 1 && workerErrors.contains("no scheduler answered at tcp://127.0.0.1:9 within 1 s"), "\(workerErrors)")
+            ["worker", "--connect", nobody, "--give-up-after", "1"], in: workspace.url, timeout: 20)
+        #expect(workerStatus == 1 && workerErrors.contains("no scheduler answered at \(nobody) within 1 s"), "\(workerErrors)")
 
         let holder = try TunaProcess(["run", study, "--workers", "0", "--db", workspace.db], in: workspace.url)
         let line = try #require(holder.waitForError(containing: "scheduler at "))

@@ -17,8 +17,8 @@ struct TunaProcess {
     init(_ arguments: [String], in folder: URL) throws {
         stdout = folder.appendingPathComponent("out-\(UUID().uuidString).txt")
         stderr = folder.appendingPathComponent("err-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: stdout.path, contents: nil), "cannot create \(stdout.path)")
+        try #require(FileManager.default.createFile(atPath: stderr.path, contents: nil), "cannot create \(stderr.path)")
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = folder

@@ -44,13 +44,17 @@ import TunaTensor
         let classes = 2 + rng.nextInt(below: 4)
         let k = 2 + rng.nextInt(below: 5)
         let n = 40 + rng.nextInt(below: 200)
-        var labels: [Int] = []
+        // Every class gets at least one row per fold (stratification is only defined then), the
+        // rest are drawn unbalanced.
+        var labels = (0..<classes).flatMap { c in [Int](repeating: c, count: k) }
         for _ in 0..<n {
             let skewed = Double(classes) * rng.nextDouble() * rng.nextDouble() * 1.6  // unbalanced classes
             labels.append(min(classes - 1, Int(skewed)))
         }
+        rng.shuffle(&labels)
         let counts = (0..<classes).map { c in labels.filter { $0 == c }.count }
-        guard counts.allSatisfy({ $0 >= k }) else { return }
+        try #require(counts.allSatisfy { $0 >= k }, "\(counts)")
+        #expect(Set(counts).count > 1, "the classes are unbalanced: \(counts)")
         let folds = try Splits.stratifiedKFold(labels: labels, folds: k, shuffle: true, seed: seed)
         checkPartition(folds, rows: labels.count)
         for c in 0..<classes {

@@ -108,7 +108,27 @@ import TunaTensor
             layer.warp.freezesDraws = true
             try GradientCheck.check(layer, inputShape: [5, 4, 2], batch: 2, samples: 40)
         }
-        try GradientCheck.check(GaussianNoise(0), inputShape: [3, 2])
+    }
+
+    /// A real draw, frozen: every forward pass adds the same non-zero noise, and the gradient
+    /// through it matches finite differences.
+    @Test func gaussianNoiseGradientThroughAFixedDraw() throws {
+        let noise = GaussianNoise(0.5, seed: 4)
+        noise.freezesDraws = true
+        var g = SeededGenerator(seed: 0)
+        _ = try noise.build(inputShape: [3, 2], generator: &g)
+        let x = GradientCheck.random([2, 3, 2], seed: 6)
+        let first = try noise.forward(x, training: true)
+        let added = zip(first.scalars, x.scalars).map { $0 - $1 }
+        #expect(added.allSatisfy { $0 != 0 }, "stddev 0.5 adds noise to every element: \(added)")
+        #expect(try noise.forward(x, training: true) == first, "the frozen draw is reused")
+        let shifted = Tensor(shape: x.shape) { i in x[flat: i] + 1 }
+        let moved = try noise.forward(shifted, training: true)
+        let movedBy = zip(moved.scalars, shifted.scalars).map { $0 - $1 }
+        #expect(zip(movedBy, added).allSatisfy { abs($0 - $1) < 1e-5 }, "the same noise whatever the input")
+        try GradientCheck.check(noise, inputShape: [3, 2], batch: 2)
+        noise.freezesDraws = false
+        #expect(try noise.forward(x, training: true) != noise.forward(x, training: true), "unfrozen, each pass draws anew")
     }
 
     @Test func gaussianNoiseHasTheRequestedSpread() throws {

@@ -47,8 +47,34 @@ import TunaTensor
         try GradientCheck.check(try Self.built(kind, elu, inputShape: [4, 2]), inputShape: [4, 2], batch: 2, awayFromZero: 0, samples: 60)
     }
 
-    /// The default path (C kernels) and the generic path agree when given the same activations
-    /// spelled so that only the generic path takes them.
+    /// Keras's default activations run through one fused C loop per LSTM or GRU step; the
+    /// generic cell, made to take the same tanh and sigmoid, must agree with it forwards and
+    /// backwards (outputs, input gradients and every weight's gradient).
+    @Test(arguments: [Kind.lstm, .gru])
+    func fusedCellMatchesTheGenericCell(_ kind: Kind) throws {
+        let config = RecurrentConfig(units: 4, returnSequences: true)
+        func make(fused: Bool) throws -> RecurrentLayer {
+            let layer: RecurrentLayer = kind == .lstm ? LSTM(config, fusedCell: fused) : GRU(config, fusedCell: fused)
+            var g = SeededGenerator(seed: 5)
+            _ = try layer.build(inputShape: [6, 3], generator: &g)
+            Self.perturbBiases(layer)
+            return layer
+        }
+        let fused = try make(fused: true), generic = try make(fused: false)
+        let x = GradientCheck.random([3, 6, 3], seed: 4)
+        let yFused = try fused.forward(x, training: true), yGeneric = try generic.forward(x, training: true)
+        #expect(yFused.shape == yGeneric.shape)
+        #expect(zip(yFused.scalars, yGeneric.scalars).allSatisfy { abs($0 - $1) < 1e-5 }, "\(kind) outputs")
+        let upstream = GradientCheck.random(yFused.shape, seed: 8)
+        let dxFused = try #require(try fused.backward(upstream, needsInputGradient: true))
+        let dxGeneric = try #require(try generic.backward(upstream, needsInputGradient: true))
+        #expect(dxFused.scalars.contains { $0 != 0 }, "the gradient reaches the input")
+        #expect(zip(dxFused.scalars, dxGeneric.scalars).allSatisfy { abs($0 - $1) < 1e-5 }, "\(kind) input gradients")
+        for (a, b) in zip(fused.parameters, generic.parameters) {
+            #expect(zip(a.gradient.scalars, b.gradient.scalars).allSatisfy { abs($0 - $1) < 1e-5 }, "\(kind) \(a.name) gradients")
+        }
+    }
+
     @Test func simpleRNNWithReluMatchesHandComputation() throws {
         let layer = SimpleRNN(2, activation: .relu, returnSequences: true)
         var g = SeededGenerator(seed: 1)

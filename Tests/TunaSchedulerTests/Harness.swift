@@ -26,7 +26,7 @@ final class Harness {
         var all: [String] { lock.withLock { lines } }
     }
 
-    init(backend: StoreKind, heartbeat: Double = 0.2, liveness: Int = 3) throws {
+    init(backend: StoreKind, heartbeat: Double = 0.2, liveness: Int = 3, security: Scheduler.Security? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-scheduler-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         switch backend {
@@ -36,11 +36,17 @@ final class Harness {
         let box = logBox
         scheduler = try Scheduler(store: store, options: .init(
             bind: "tcp://127.0.0.1:*", heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
-            log: { box.append($0) }))
+            log: { box.append($0) }, security: security))
         context = try ZMQContext()
     }
 
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    /// More folders to remove with the harness (a key folder the daemon re-reads).
+    var cleanup: [URL] = []
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+        for url in cleanup { try? FileManager.default.removeItem(at: url) }
+    }
 
     var log: [String] { logBox.all }
 
@@ -67,8 +73,8 @@ final class Harness {
             """, file: "\(name).yaml")
     }
 
-    func worker(_ name: String) throws -> FakeWorker {
-        try FakeWorker(name: name, harness: self)
+    func worker(_ name: String, curve: (CurveKeyPair, String)? = nil) throws -> FakeWorker {
+        try FakeWorker(name: name, harness: self, curve: curve)
     }
 
     /// Turns the scheduler's loop until `condition` holds, for at most `seconds`.
@@ -107,12 +113,13 @@ final class FakeWorker {
     /// Everything received that the test has not taken yet (heartbeats are dropped).
     var inbox: [Envelope] = []
 
-    init(name: String, harness: Harness, identity: [UInt8]? = nil) throws {
+    init(name: String, harness: Harness, identity: [UInt8]? = nil, curve: (CurveKeyPair, String)? = nil) throws {
         self.name = name
         self.harness = harness
         socket = try ZMQSocket(harness.context, .dealer)
         try socket.setIdentity(identity ?? Array(name.utf8))
         try socket.setOption(SocketOption.linger, 0)
+        if let (pair, serverKey) = curve { try socket.makeCurveClient(pair, serverKey: serverKey) }
         try socket.connect(harness.scheduler.endpoint)
     }
 
@@ -158,8 +165,8 @@ final class FakeWorker {
     }
 
     /// hello, welcome, ready: the worker is attached and waiting for a trial.
-    func join() throws {
-        try send(.hello, HelloMessage(worker: name, host: "test", pid: 1))
+    func join(allowsCommands: Bool = false) throws {
+        try send(.hello, HelloMessage(worker: name, host: "test", pid: 1, allowsCommands: allowsCommands))
         _ = try expect(.welcome)
         try send(Envelope(type: .ready))
     }

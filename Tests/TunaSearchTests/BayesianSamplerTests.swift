@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TunaRandom
 @testable import TunaSearch
 
 @Suite struct BayesianSamplerTests {
@@ -62,7 +63,7 @@ import Foundation
     }
 
     @Test func subsamplesLongHistoriesKeepingTheBest() {
-        var rng = SearchRandom(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         let rows = Array(0..<500)
         let kept = BayesianSampler.subsample(rows, limit: 100, rng: &rng)
         #expect(kept.count == 100)

@@ -47,9 +47,31 @@ import Foundation
         let q = try #require(r.regretAt[25])
         #expect(q.q25 <= q.median && q.median <= q.q75)
         #expect(q.median == Quartiles(r.curves.map { $0[24] }).median)
-        #expect(r.suggestMs >= 0)
+        #expect(r.suggestMs > 0 && r.suggestMs.isFinite)
         #expect(Quartiles([1, 2, 3, 4]).median == 2.5 && Quartiles([1, 2, 3, 4]).q25 == 1.75)
         let json = try JSONEncoder().encode(r)
         #expect(try JSONDecoder().decode(BenchmarkResult.self, from: json).regretAt[25] == q)
+    }
+
+    /// A sampler that spends at least `milliseconds` per ask (busy-waiting, so a loaded
+    /// machine can only make it slower).
+    struct SlowSampler: Sampler {
+        let inner = RandomSampler(seed: 3)
+        let milliseconds: Double
+
+        func ask(_ context: SamplingContext) throws -> Parameters {
+            let clock = ContinuousClock()
+            let start = clock.now
+            while clock.now - start < .microseconds(Int(milliseconds * 1000)) {}
+            return try inner.ask(context)
+        }
+    }
+
+    /// `suggestMs` is the mean time of one ask in milliseconds: at least the 5 ms each ask
+    /// spends, and well short of the 60 ms the twelve asks take together.
+    @Test func suggestionTimeIsTheMeanAskInMilliseconds() throws {
+        let runner = BenchmarkRunner(evaluations: 4, seeds: [0, 1, 2], checkpoints: [4])
+        let r = try runner.run(sampler: "slow", function: Sphere(dimensions: 2)) { _ in SlowSampler(milliseconds: 5) }
+        #expect(r.suggestMs >= 5 && r.suggestMs < 60, "\(r.suggestMs) ms")
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TunaRandom
 @testable import TunaSearch
 
 /// Matérn-5/2 correlation written from its textbook form, independent of the library's.
@@ -59,10 +60,10 @@ func matern(_ r: Double) -> Double { (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sq
     }
 
     @Test func gradientsMatchFiniteDifferences() throws {
-        var rng = SearchRandom(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         let n = 8, d = 3
-        let x = (0..<(n * d)).map { _ in rng.uniform() }
-        let y = (0..<n).map { _ in rng.normal() }
+        let x = (0..<(n * d)).map { _ in rng.nextDouble() }
+        let y = (0..<n).map { _ in rng.nextNormal() }
         let hyper = GPHyperparameters(inverseSquaredLengthscales: [3, 1, 10], signalVariance: 1.2, noiseVariance: 1e-4)
         let gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: [false, false, false], hyper: hyper)
         let p = [0.3, 0.6, 0.45]
@@ -85,9 +86,9 @@ func matern(_ r: Double) -> Double { (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sq
     }
 
     @Test func marginalLikelihoodGradientMatchesFiniteDifferences() {
-        var rng = SearchRandom(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let n = 10, d = 2
-        let x = (0..<(n * d)).map { _ in rng.uniform() }
+        let x = (0..<(n * d)).map { _ in rng.nextDouble() }
         let y = (0..<n).map { i in sin(6 * x[i * d]) + 0.3 * x[i * d + 1] }
         let fitter = GPFitter()
         let dist = GPFitter.distanceMatrices(x: x, n: n, d: d, categorical: [false, false])
@@ -101,7 +102,7 @@ func matern(_ r: Double) -> Double { (1 + sqrt(5) * r + 5 * r * r / 3) * exp(-sq
             #expect(abs(fd - g[i]) < 1e-4 * max(1, abs(fd)), "θ\(i): \(fd) vs \(g[i])")
         }
         // The fit improves the objective over its starting point.
-        var r = SearchRandom(seed: 1)
+        var r = SeededGenerator(seed: 1)
         let h = fitter.fit(x: x, y: y, d: d, categorical: [false, false], rng: &r)
         let fitted = [log(h.inverseSquaredLengthscales[0]), log(h.inverseSquaredLengthscales[1]),
                       log(h.signalVariance), log(h.noiseVariance - fitter.minimumNoise)]

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import TunaRandom
 @testable import TunaSearch
 
 @Suite struct TPESamplerTests {
@@ -181,7 +182,7 @@ import Foundation
         let p = estimator.logDensities(grid.map { [$0] }).map(exp)
         #expect(abs(p.reduce(0, +) - 1) < 1e-9, "\(p)")
 
-        var rng = SearchRandom(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         let draws = estimator.sample(4000, rng: &rng).map { $0[0] }
         var counts = [Int](repeating: 0, count: grid.count)
         for t in draws {

@@ -67,7 +67,7 @@ import Testing
         for j in 0..<n where j % 3 == 0 { rows[n + j] = -.infinity }      // masked keys
         for j in 0..<n { rows[2 * n + j] = -.infinity }                     // nothing to attend to
         let input = rows
-        rows.withUnsafeMutableBufferPointer { Kernels.softmaxRows($0.baseAddress!, rows: 3, columns: n) }
+        rows.withUnsafeMutableBufferPointer { VectorLoops.softmaxRows($0.baseAddress!, rows: 3, columns: n) }
         for r in 0..<2 {
             let x = input[(r * n)..<((r + 1) * n)].map(Double.init)
             let m = x.max() ?? 0
@@ -80,8 +80,8 @@ import Testing
         let z = (0..<2001).map { Float($0 - 1000) / 50 }   // [-20, 20]
         var t = [Float](repeating: 0, count: z.count), s = t
         z.withUnsafeBufferPointer { pz in
-            t.withUnsafeMutableBufferPointer { Kernels.tanh(pz.baseAddress!, $0.baseAddress!, count: z.count) }
-            s.withUnsafeMutableBufferPointer { Kernels.sigmoid(pz.baseAddress!, $0.baseAddress!, count: z.count) }
+            t.withUnsafeMutableBufferPointer { VectorLoops.tanh(pz.baseAddress!, $0.baseAddress!, count: z.count) }
+            s.withUnsafeMutableBufferPointer { VectorLoops.sigmoid(pz.baseAddress!, $0.baseAddress!, count: z.count) }
         }
         for i in z.indices {
             #expect(abs(Double(t[i]) - tanh(Double(z[i]))) < 1e-6)

@@ -53,7 +53,7 @@ final class ConvolutionEngine {
                     guard let z = pz.baseAddress, let a = pc.baseAddress, let w = pw.baseAddress else { return }
                     if let bias {
                         bias.value.withUnsafeBufferPointer { pb in
-                            if let b = pb.baseAddress { Kernels.broadcastRows(b, rows: rows, columns: units, into: z) }
+                            if let b = pb.baseAddress { VectorLoops.broadcastRows(b, rows: rows, columns: units, into: z) }
                         }
                     }
                     BLAS.gemm(
@@ -117,7 +117,7 @@ final class ConvolutionEngine {
             }
             if let bias {
                 bias.gradient.withUnsafeMutableBufferPointer { pdb in
-                    if let db = pdb.baseAddress { Kernels.columnSums(d, rows: rows, columns: units, into: db) }
+                    if let db = pdb.baseAddress { VectorLoops.columnSums(d, rows: rows, columns: units, into: db) }
                 }
             }
         }

@@ -85,7 +85,7 @@ public final class Dense: ActivatedLayer {
                     guard let z = pz.baseAddress else { return }
                     if let bias {
                         bias.value.withUnsafeBufferPointer { pb in
-                            Kernels.broadcastRows(pb.baseAddress!, rows: rows, columns: units, into: z)
+                            VectorLoops.broadcastRows(pb.baseAddress!, rows: rows, columns: units, into: z)
                         }
                     }
                     BLAS.gemm(
@@ -142,7 +142,7 @@ public final class Dense: ActivatedLayer {
             }
             if let bias {
                 bias.gradient.withUnsafeMutableBufferPointer { pdb in
-                    Kernels.columnSums(pdz.baseAddress!, rows: rows, columns: units, into: pdb.baseAddress!)
+                    VectorLoops.columnSums(pdz.baseAddress!, rows: rows, columns: units, into: pdb.baseAddress!)
                 }
             }
         }

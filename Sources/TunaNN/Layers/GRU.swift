@@ -14,10 +14,20 @@ public final class GRU: RecurrentLayer, RecurrentLayerKind {
     public static var kind: String { "gru" }
     public static func box(_ settings: Config) -> LayerSpec { .gru(settings) }
 
-    public init(_ config: RecurrentConfig) {
+    public convenience init(_ config: RecurrentConfig) {
+        self.init(config, fusedCell: true)
+    }
+
+    /// `fusedCell: false` sends even Keras's default activations through the generic cell, so
+    /// tests can check the fused C loop against it.
+    init(_ config: RecurrentConfig, fusedCell: Bool) {
         super.init(
             config, kind: GRU.self,
-            sequence: RecurrentSequence(cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config))
+            sequence: RecurrentSequence(
+                cell: GRUCell(
+                    units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
+                    fused: fusedCell),
+                config: config))
     }
 
     public convenience init(_ settings: Config) { self.init(settings.recurrent) }
@@ -34,11 +44,11 @@ struct GRUCell: RecurrentCell {
     let recurrentActivation: Activation
     private let isDefault: Bool
 
-    init(units: Int, activation: Activation, recurrentActivation: Activation) {
+    init(units: Int, activation: Activation, recurrentActivation: Activation, fused: Bool = true) {
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
-        self.isDefault = activation == .tanh && recurrentActivation == .sigmoid
+        self.isDefault = fused && activation == .tanh && recurrentActivation == .sigmoid
     }
 
     var gateCount: Int { 3 }
@@ -59,7 +69,7 @@ struct GRUCell: RecurrentCell {
         let u = units
         saved.update(from: rec + 2 * u, count: u)
         if isDefault {
-            Kernels.gruCell(gates: g, recurrent: rec, previousState: previousState, state: h, units: u)
+            VectorLoops.gruCell(gates: g, recurrent: rec, previousState: previousState, state: h, units: u)
             return
         }
         for j in 0..<(2 * u) { g[j] += rec[j] }

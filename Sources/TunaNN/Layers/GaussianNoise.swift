@@ -19,6 +19,10 @@ public final class GaussianNoise: Layer {
     private var generator = SeededGenerator(seed: 0)
     private var inputShape: [Int] = []
     private var output = Tensor.empty
+    /// The last draw, kept only while `freezesDraws` is set.
+    private var frozenNoise: [Float] = []
+    /// Tests set this to keep the last draw, so finite differences see one fixed noise.
+    var freezesDraws = false
 
     public init(_ config: Config) {
         self.config = config
@@ -46,9 +50,22 @@ public final class GaussianNoise: Layer {
         guard training, config.stddev > 0 else { return input }
         output.reuse(shape: input.shape)
         let stddev = Double(config.stddev)
+        if freezesDraws && frozenNoise.count == input.count {
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { y in
+                    for i in x.indices { y[i] = x[i] + frozenNoise[i] }
+                }
+            }
+            return output
+        }
+        if freezesDraws { frozenNoise.removeAll(keepingCapacity: true) }
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
-                for i in x.indices { y[i] = x[i] + Float(generator.nextNormal() * stddev) }
+                for i in x.indices {
+                    let noise = Float(generator.nextNormal() * stddev)
+                    if freezesDraws { frozenNoise.append(noise) }
+                    y[i] = x[i] + noise
+                }
             }
         }
         return output

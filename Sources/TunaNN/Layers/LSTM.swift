@@ -9,10 +9,20 @@ public final class LSTM: RecurrentLayer, RecurrentLayerKind {
     public static var kind: String { "lstm" }
     public static func box(_ settings: Config) -> LayerSpec { .lstm(settings) }
 
-    public init(_ config: RecurrentConfig) {
+    public convenience init(_ config: RecurrentConfig) {
+        self.init(config, fusedCell: true)
+    }
+
+    /// `fusedCell: false` sends even Keras's default activations through the generic cell, so
+    /// tests can check the fused C loop against it.
+    init(_ config: RecurrentConfig, fusedCell: Bool) {
         super.init(
             config, kind: LSTM.self,
-            sequence: RecurrentSequence(cell: LSTMCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config))
+            sequence: RecurrentSequence(
+                cell: LSTMCell(
+                    units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
+                    fused: fusedCell),
+                config: config))
     }
 
     public convenience init(_ settings: Config) { self.init(settings.recurrent) }
@@ -28,14 +38,14 @@ struct LSTMCell: RecurrentCell {
     let units: Int
     let activation: Activation
     let recurrentActivation: Activation
-    /// Keras's defaults run through one vectorised C kernel.
+    /// Keras's defaults run through one vectorised C loop (`VectorLoops.lstmCell`).
     private let isDefault: Bool
 
-    init(units: Int, activation: Activation, recurrentActivation: Activation) {
+    init(units: Int, activation: Activation, recurrentActivation: Activation, fused: Bool = true) {
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
-        self.isDefault = activation == .tanh && recurrentActivation == .sigmoid
+        self.isDefault = fused && activation == .tanh && recurrentActivation == .sigmoid
     }
 
     var gateCount: Int { 4 }
@@ -61,7 +71,7 @@ struct LSTMCell: RecurrentCell {
     ) {
         let u = units, c = saved, cellActivation = saved + u
         if isDefault {
-            Kernels.lstmCell(gates: z, previousCell: previousSaved, cell: c, cellTanh: cellActivation, state: h, units: u)
+            VectorLoops.lstmCell(gates: z, previousCell: previousSaved, cell: c, cellTanh: cellActivation, state: h, units: u)
             return
         }
         recurrentActivation.applyFast(z, z, count: 2 * u)

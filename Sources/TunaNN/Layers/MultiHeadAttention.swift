@@ -149,7 +149,7 @@ public final class MultiHeadAttention: Layer {
     private func project(_ x: UnsafePointer<Float>, rows: Int, kernel: Parameter, bias: Parameter?, columns: Int, into target: UnsafeMutablePointer<Float>) {
         let inner = kernel.value.count / columns
         if let bias {
-            bias.value.withUnsafeBufferPointer { Kernels.broadcastRows($0.baseAddress!, rows: rows, columns: columns, into: target) }
+            bias.value.withUnsafeBufferPointer { VectorLoops.broadcastRows($0.baseAddress!, rows: rows, columns: columns, into: target) }
         }
         kernel.value.withUnsafeBufferPointer { w in
             BLAS.gemm(m: rows, n: columns, k: inner, a: x, lda: inner, b: w.baseAddress!, ldb: columns,
@@ -200,7 +200,7 @@ public final class MultiHeadAttention: Layer {
                         for i in 0..<t { for j in (i + 1)..<Swift.max(i + 1, t) { scores[i * t + j] = -.infinity } }
                     }
                     // A row with nothing to attend to (all keys padding) becomes zeros.
-                    Kernels.softmaxRows(scores, rows: t, columns: t)
+                    VectorLoops.softmaxRows(scores, rows: t, columns: t)
                     let used: UnsafeMutablePointer<Float>
                     if useDropout {
                         let dropRows = ad + (b * h + head) * t * t, maskRows = m + (b * h + head) * t * t
@@ -261,7 +261,7 @@ public final class MultiHeadAttention: Layer {
                     BLAS.gemm(transposeA: true, m: hv, n: o, k: rows, a: pc.baseAddress!, lda: hv, b: dy, ldb: o, c: dw.baseAddress!, ldc: o)
                 }
             }
-            outputBias?.gradient.withUnsafeMutableBufferPointer { db in Kernels.columnSums(dy, rows: rows, columns: o, into: db.baseAddress!) }
+            outputBias?.gradient.withUnsafeMutableBufferPointer { db in VectorLoops.columnSums(dy, rows: rows, columns: o, into: db.baseAddress!) }
             outputKernel.value.withUnsafeBufferPointer { w in
                 BLAS.gemm(transposeB: true, m: rows, n: hv, k: o, a: dy, lda: o, b: w.baseAddress!, ldb: o, c: dContext, ldc: hv)
             }
@@ -276,7 +276,7 @@ public final class MultiHeadAttention: Layer {
                 BLAS.gemm(transposeB: true, m: t, n: t, k: v, a: dc, lda: hv, b: vv + b * t * hv + head * v, ldb: hv, c: dA, ldc: t)
                 if usedDropout { for i in 0..<(t * t) { dA[i] *= m[block + i] } }
                 // Through the softmax: dS = A ⊙ (dA − Σ_j dA ⊙ A), then the 1/√k scale.
-                Kernels.softmaxBackwardRows(output: a + block, gradient: dA, rows: t, columns: t, scale: scale)
+                VectorLoops.softmaxBackwardRows(output: a + block, gradient: dA, rows: t, columns: t, scale: scale)
                 // dQ = dS K ; dK = dSᵀ Q.
                 BLAS.gemm(m: t, n: k, k: t, a: dA, lda: t, b: kk + b * t * hk + head * k, ldb: hk,
                           c: dQ + b * t * hk + head * k, ldc: hk)
@@ -297,7 +297,7 @@ public final class MultiHeadAttention: Layer {
                                   c: dw.baseAddress!, ldc: columns)
                     }
                     bias?.gradient.withUnsafeMutableBufferPointer { db in
-                        Kernels.columnSums(gradient, rows: rows, columns: columns, into: db.baseAddress!)
+                        VectorLoops.columnSums(gradient, rows: rows, columns: columns, into: db.baseAddress!)
                     }
                     if needsInputGradient {
                         kernel.value.withUnsafeBufferPointer { w in

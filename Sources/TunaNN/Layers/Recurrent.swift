@@ -247,12 +247,12 @@ final class RecurrentSequence<Cell: RecurrentCell>: RecurrentRunning {
                         states.withUnsafeMutableBufferPointer { ph in
                             let h = ph.baseAddress!, b = pb.baseAddress!
                             // Input side of every gate, every step: one GEMM.
-                            Kernels.broadcastRows(b, rows: batch * t, columns: width, into: z)
+                            VectorLoops.broadcastRows(b, rows: batch * t, columns: width, into: z)
                             BLAS.gemm(m: batch * t, n: width, k: features, a: px.baseAddress!, lda: features,
                                       b: pw.baseAddress!, ldb: width, beta: 1, c: z, ldc: width)
                             for step in 0..<t {
                                 let i = inputStep(step)
-                                if apart { Kernels.broadcastRows(b + width, rows: batch, columns: width, into: rec) }
+                                if apart { VectorLoops.broadcastRows(b + width, rows: batch, columns: width, into: rec) }
                                 if step > 0 {
                                     // The recurrent product of the previous state (rows strided through (B, T, U)).
                                     let previous = UnsafePointer((dropRecurrent ? dropped : h) + (step - 1) * u)
@@ -393,7 +393,7 @@ final class RecurrentSequence<Cell: RecurrentCell>: RecurrentRunning {
             }
         }
         bias.gradient.withUnsafeMutableBufferPointer { pdb in
-            Kernels.columnSums(dz, rows: batch * t, columns: width, into: pdb.baseAddress!)
+            VectorLoops.columnSums(dz, rows: batch * t, columns: width, into: pdb.baseAddress!)
             if apart { (pdb.baseAddress! + width).update(from: recurrentBiasGradient, count: width) }
         }
         guard needsInputGradient else { return nil }
@@ -433,8 +433,8 @@ extension Activation {
     @inline(__always)
     func applyFast(_ z: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .tanh: Kernels.tanh(z, y, count: count)
-        case .sigmoid: Kernels.sigmoid(z, y, count: count)
+        case .tanh: VectorLoops.tanh(z, y, count: count)
+        case .sigmoid: VectorLoops.sigmoid(z, y, count: count)
         default: apply(z, y, count: count, rowLength: count)
         }
     }

@@ -1,7 +1,9 @@
+import TunaMetrics
 import TunaTensor
 
-/// Area under the ROC curve, computed exactly from the ranks of the scores (ties counted half),
-/// rather than by Keras's 200-threshold approximation. Each output element is one binary case.
+/// Area under the ROC curve, computed exactly from the ranks of the scores (ties counted half,
+/// through the scikit-learn-checked ``ProbabilityMetrics/rocAUC(_:scores:)``) rather than by
+/// Keras's 200-threshold approximation. Each output element is one binary case.
 public struct AUC: Metric {
     public let name = "auc"
     private var scores: [Float] = []
@@ -26,20 +28,7 @@ public struct AUC: Metric {
     }
 
     public func result() -> Double {
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
-        let positives = Double(labels.lazy.filter { $0 }.count)
-        let negatives = Double(labels.count) - positives
-        guard positives > 0, negatives > 0 else { return 0 }
-        // Mann-Whitney U: sum of the (average, for ties) ranks of the positives.
-        var rankSum = 0.0
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
-            let averageRank = Double(i + j) / 2 + 1
-            for k in i...j where labels[order[k]] { rankSum += averageRank }
-            i = j + 1
-        }
-        return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
+        // With one class only there is no ROC curve; a 0 keeps the epoch's logs numeric.
+        (try? ProbabilityMetrics.rocAUC(labels, scores: scores.map(Double.init))) ?? 0
     }
 }

@@ -209,7 +209,7 @@ public final class Sequential {
     func checkFinite(_ t: Tensor, role: String) throws {
         let width = Swift.max(t.rowLength, 1)
         try t.withUnsafeBufferPointer { p in
-            guard let base = p.baseAddress, let i = Kernels.firstNonFinite(base, count: p.count) else { return }
+            guard let base = p.baseAddress, let i = VectorLoops.firstNonFinite(base, count: p.count) else { return }
             throw NNError.invalidData("\(role) has \(p[i]) at row \(i / width), column \(i % width)")
         }
     }

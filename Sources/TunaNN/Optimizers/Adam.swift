@@ -61,7 +61,7 @@ public class Adam: Optimizer {
     ) {
         let t = Float(step)
         let stepSize = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
-        Kernels.adam(
+        VectorLoops.adam(
             weights: w, gradients: g, m: slots[0], v: slots[1], vMax: amsgrad ? slots[2] : nil, count: count,
             beta1: beta1, beta2: beta2, stepSize: stepSize, epsilon: epsilon)
     }

@@ -1,4 +1,4 @@
-"""Writes the scikit-learn reference values the TunaData tests compare against.
+"""Writes the scikit-learn reference values the TunaData and TunaMetrics tests compare against.
 
 Run in a scratch environment (scikit-learn is not a dependency of Tuna):
     python3 -m venv /tmp/sk-venv && /tmp/sk-venv/bin/pip install scikit-learn pandas
@@ -15,12 +15,13 @@ from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+METRICS = os.path.join(HERE, "..", "..", "TunaMetricsTests", "Fixtures")
 rng = np.random.default_rng(20240601)
 
 
-def dump(name, payload):
+def dump(name, payload, folder=HERE):
     payload["sklearn_version"] = sklearn.__version__
-    with open(os.path.join(HERE, name), "w") as f:
+    with open(os.path.join(folder, name), "w") as f:
         json.dump(payload, f, indent=1, sort_keys=True)
         f.write("\n")
 
@@ -77,7 +78,7 @@ regression = {
     "mse": metrics.mean_squared_error(y, y_hat),
     "rmse": float(np.sqrt(metrics.mean_squared_error(y, y_hat))),
 }
-dump("metrics.json", {"multiclass": multiclass, "binary": binary, "regression": regression})
+dump("metrics.json", {"multiclass": multiclass, "binary": binary, "regression": regression}, METRICS)
 
 
 def folds(splitter, X, y=None):

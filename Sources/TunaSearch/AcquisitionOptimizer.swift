@@ -1,3 +1,4 @@
+import TunaRandom
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,7 +44,7 @@ struct AcquisitionOptimizer {
     /// The feature vector with the highest log EI found.
     func maximize(
         gp: GaussianProcess, encoding: FeatureEncoding, best: Double, incumbents: [[Double]],
-        rng: inout SearchRandom
+        rng: inout SeededGenerator
     ) -> [Double] {
         let d = encoding.dimensions
         var candidates: [[Double]] = []
@@ -56,11 +57,11 @@ struct AcquisitionOptimizer {
                 var u = center
                 for c in 0..<d {
                     if categorical[c] {
-                        if rng.uniform() < 0.2, case .categorical(let v) = encoding.kinds[c] {
-                            u[c] = Double(rng.index(v.count))
+                        if rng.nextDouble() < 0.2, case .categorical(let v) = encoding.kinds[c] {
+                            u[c] = Double(rng.nextInt(below: max(v.count, 1)))
                         }
                     } else {
-                        u[c] = min(max(u[c] + scale * rng.normal(), 0), 1)
+                        u[c] = min(max(u[c] + scale * rng.nextNormal(), 0), 1)
                     }
                 }
                 var snapped = encoding.snap(u)

@@ -1,7 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// Everything random in Tuna (initial weights, shuffles, dropout masks, samplers) draws from a
 /// generator made from a user-visible seed, so the same seed gives the same run bit for bit.
+/// It lives in its own dependency-free module so that the network engine and the samplers,
+/// which share no other dependency, draw from one implementation.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -16,6 +24,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             return z ^ (z >> 31)
         }
         state = (next(), next(), next(), next())
+    }
+
+    /// An independent stream for (seed, stream), e.g. (sampler seed, trial number).
+    ///
+    /// Samplers hold no mutable state: each `ask` derives a fresh generator from the sampler's
+    /// seed and the trial number, so the same seed and history always give the same
+    /// suggestion, whatever order workers ask in.
+    public init(seed: UInt64, stream: UInt64) {
+        var g = SeededGenerator(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        self.init(seed: g.next() ^ stream)
     }
 
     @inline(__always)
@@ -55,7 +73,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         var u1 = nextDouble()
         while u1 <= .leastNonzeroMagnitude { u1 = nextDouble() }
         let u2 = nextDouble()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * .pi * u2)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 
     /// A normal draw truncated to two standard deviations, as Keras's `TruncatedNormal`.
@@ -82,12 +100,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#else
-import Darwin
-@inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif

@@ -1,5 +1,5 @@
-#ifndef TUNA_KERNELS_H
-#define TUNA_KERNELS_H
+#ifndef TUNA_LOOPS_H
+#define TUNA_LOOPS_H
 #include <stddef.h>
 
 /* Elementwise hot loops of the training step, in C so that the compiler can vectorise them

@@ -1,7 +1,7 @@
-import CTunaKernels
+import CTunaLoops
 
 /// Vectorised elementwise loops of the training step (C, compiled per CPU generation).
-public enum Kernels {
+public enum VectorLoops {
     /// One Adam step over `count` weights (see `Adam` for the rule).
     @inline(__always)
     public static func adam(

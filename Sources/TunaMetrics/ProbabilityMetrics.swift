@@ -7,12 +7,12 @@ public enum ProbabilityMetrics {
     /// under the trapezoidal ROC curve that `roc_auc_score` integrates.
     public static func rocAUC(_ truth: [Bool], scores: [Double]) throws -> Double {
         guard truth.count == scores.count else {
-            throw DataError("\(truth.count) labels but \(scores.count) scores")
+            throw MetricError("\(truth.count) labels but \(scores.count) scores")
         }
         let positives = truth.reduce(0) { $0 + ($1 ? 1 : 0) }
         let negatives = truth.count - positives
         guard positives > 0, negatives > 0 else {
-            throw DataError("ROC-AUC is undefined when only one class is present in the true labels")
+            throw MetricError("ROC-AUC is undefined when only one class is present in the true labels")
         }
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         var rankSum = 0.0
@@ -34,7 +34,7 @@ public enum ProbabilityMetrics {
     public static func rocAUC(_ truth: [Int], probabilities: [[Double]]) throws -> Double {
         let classes = probabilities.first?.count ?? 0
         guard classes >= 2, probabilities.allSatisfy({ $0.count == classes }) else {
-            throw DataError("ROC-AUC needs rows of at least two class probabilities")
+            throw MetricError("ROC-AUC needs rows of at least two class probabilities")
         }
         if classes == 2 { return try rocAUC(truth.map { $0 == 1 }, scores: probabilities.map { $0[1] }) }
         var sum = 0.0
@@ -48,47 +48,18 @@ public enum ProbabilityMetrics {
     /// [eps, 1 - eps] (eps = Double's machine epsilon) and each row renormalised, as `log_loss`.
     public static func logLoss(_ truth: [Int], probabilities: [[Double]]) throws -> Double {
         guard truth.count == probabilities.count, !truth.isEmpty else {
-            throw DataError("\(truth.count) labels but \(probabilities.count) probability rows")
+            throw MetricError("\(truth.count) labels but \(probabilities.count) probability rows")
         }
         let eps = Double.ulpOfOne
         var total = 0.0
         for (label, row) in zip(truth, probabilities) {
             guard row.indices.contains(label) else {
-                throw DataError("label \(label) has no probability column (rows have \(row.count))")
+                throw MetricError("label \(label) has no probability column (rows have \(row.count))")
             }
             let clipped = row.map { min(max($0, eps), 1 - eps) }
             let sum = clipped.reduce(0, +)
             total -= log(clipped[label] / sum)
         }
         return total / Double(truth.count)
-    }
-}
-
-/// Regression metrics with scikit-learn's definitions.
-public enum RegressionMetrics {
-    public static func meanAbsoluteError(_ truth: [Double], _ predicted: [Double]) -> Double {
-        mean(zip(truth, predicted).map { abs($0 - $1) })
-    }
-
-    public static func meanSquaredError(_ truth: [Double], _ predicted: [Double]) -> Double {
-        mean(zip(truth, predicted).map { ($0 - $1) * ($0 - $1) })
-    }
-
-    public static func rootMeanSquaredError(_ truth: [Double], _ predicted: [Double]) -> Double {
-        meanSquaredError(truth, predicted).squareRoot()
-    }
-
-    /// The coefficient of determination. For a constant truth it is 1 when the predictions are
-    /// exact and 0 otherwise (scikit-learn's `force_finite`), never NaN or -inf.
-    public static func r2(_ truth: [Double], _ predicted: [Double]) -> Double {
-        let m = mean(truth)
-        let residual = zip(truth, predicted).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-        let total = truth.reduce(0) { $0 + ($1 - m) * ($1 - m) }
-        if total == 0 { return residual == 0 ? 1 : 0 }
-        return 1 - residual / total
-    }
-
-    static func mean(_ values: [Double]) -> Double {
-        values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
 }

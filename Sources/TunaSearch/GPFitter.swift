@@ -1,3 +1,4 @@
+import TunaRandom
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -120,15 +121,15 @@ struct GPFitter {
     }
 
     /// Best hyperparameters over the default start and `restarts − 1` random starts.
-    func fit(x: [Double], y: [Double], d: Int, categorical: [Bool], rng: inout SearchRandom) -> GPHyperparameters {
+    func fit(x: [Double], y: [Double], d: Int, categorical: [Bool], rng: inout SeededGenerator) -> GPHyperparameters {
         let n = y.count
         let distances = Self.distanceMatrices(x: x, n: n, d: d, categorical: categorical)
         let lower = [Double](repeating: log(1e-2), count: d) + [log(0.05), log(1e-10)]
         let upper = [Double](repeating: log(1e4), count: d) + [log(20.0), log(1.0)]
         var starts: [[Double]] = [[Double](repeating: 0, count: d) + [0, log(1e-3)]]
         for _ in 1..<max(restarts, 1) {
-            var t = (0..<d).map { _ in log(0.3) + rng.uniform() * (log(100.0) - log(0.3)) }
-            t += [log(0.5) + rng.uniform() * log(4.0), log(1e-6) + rng.uniform() * (log(1e-1) - log(1e-6))]
+            var t = (0..<d).map { _ in log(0.3) + rng.nextDouble() * (log(100.0) - log(0.3)) }
+            t += [log(0.5) + rng.nextDouble() * log(4.0), log(1e-6) + rng.nextDouble() * (log(1e-1) - log(1e-6))]
             starts.append(t)
         }
         let optimizer = BoxLBFGS(maxIterations: maxIterations)

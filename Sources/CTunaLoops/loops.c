@@ -1,4 +1,4 @@
-#include "TunaKernels.h"
+#include "TunaLoops.h"
 #include <math.h>
 #include <string.h>
 
