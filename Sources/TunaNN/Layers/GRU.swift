@@ -17,29 +17,16 @@ public final class GRU: RecurrentLayer, RecurrentLayerKind {
     public init(_ config: RecurrentConfig) {
         super.init(
             config, kind: GRU.self,
-            sequence: RecurrentSequence(cell: GRUCell(units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation), config: config))
-    }
-
-    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
-
-    public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
-        self.init(RecurrentConfig(units: units, returnSequences: returnSequences, name: name))
+            sequence: RecurrentSequence(cell: GRUCell(config), config: config))
     }
 }
 
 /// One GRU step (reset after the recurrent product). Saves the candidate's recurrent part.
-struct GRUCell: RecurrentCell {
+struct GRUCell: GatedCell {
     let units: Int
     let activation: Activation
     let recurrentActivation: Activation
-    private let isDefault: Bool
-
-    init(units: Int, activation: Activation, recurrentActivation: Activation) {
-        self.units = units
-        self.activation = activation
-        self.recurrentActivation = recurrentActivation
-        self.isDefault = activation == .tanh && recurrentActivation == .sigmoid
-    }
+    let isDefault: Bool
 
     var gateCount: Int { 3 }
     var savedWidth: Int { units }

@@ -115,6 +115,21 @@ protocol RecurrentCell {
         previousStateGradient: UnsafeMutablePointer<Float>)
 }
 
+/// A cell with gates (LSTM, GRU), made from the layer's settings the same way.
+protocol GatedCell: RecurrentCell {
+    init(units: Int, activation: Activation, recurrentActivation: Activation, isDefault: Bool)
+}
+
+extension GatedCell {
+    /// `isDefault`: Keras's default activations run through one vectorised C kernel, decided
+    /// once here rather than at every step.
+    init(_ config: RecurrentConfig) {
+        self.init(
+            units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
+            isDefault: config.activation == .tanh && config.recurrentActivation == .sigmoid)
+    }
+}
+
 /// Runs a recurrent cell over `(batch, steps, features)` sequences: the input side of every
 /// gate for all steps is one GEMM, the recurrent product one GEMM per step; masked (padded)
 /// steps carry the state over; dropout masks are drawn once per sequence, as Keras does.

@@ -13,12 +13,6 @@ public final class SimpleRNN: RecurrentLayer, RecurrentLayerKind {
             config, kind: SimpleRNN.self,
             sequence: RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config))
     }
-
-    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
-
-    public convenience init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, name: String? = nil) {
-        self.init(RecurrentConfig(units: units, activation: activation, returnSequences: returnSequences, name: name))
-    }
 }
 
 /// One step of the plain recurrence: the gates' pre-activation is the whole story.

@@ -186,14 +186,3 @@ func checkWindowBatch(_ x: Tensor, expected: [Int], layer: String) throws {
     }
     try checkInput(x, expected: expected, layer: layer)
 }
-
-/// Decodes a window setting that Keras accepts as one number or a `[height, width]` pair.
-func decodePair<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> [Int]? {
-    guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
-    if let value = try? c.decode(Int.self, forKey: key) { return [value, value] }
-    guard let pair = try? c.decode([Int].self, forKey: key), pair.count == 2 else {
-        throw DecodingError.dataCorruptedError(
-            forKey: key, in: c, debugDescription: "\(key.stringValue) is one whole number or a [height, width] pair")
-    }
-    return pair
-}
