@@ -250,6 +250,36 @@ enum WarpCodingKeys: String, CodingKey, CaseIterable {
     }
 }
 
+/// The settings of a geometric augmentation layer besides its factors (how the image is
+/// filled, the seed, the name), read and written one way for all of them.
+protocol WarpConfig: LayerConfig {
+    var fill: WarpFill { get set }
+    var seed: UInt64? { get set }
+    var name: String? { get set }
+}
+
+extension WarpConfig {
+    /// The settings object, after refusing keys that are neither `factors` nor warp settings.
+    static func warpSettings(_ decoder: Decoder, factors: [WarpCodingKeys]) throws -> KeyedDecodingContainer<WarpCodingKeys> {
+        try checkKeys(decoder, known: WarpCodingKeys.known(factors), layer: kind)
+        return try decoder.container(keyedBy: WarpCodingKeys.self)
+    }
+
+    /// Reads the fill, seed and name, after the factors the layer read itself.
+    mutating func decodeWarp(_ c: KeyedDecodingContainer<WarpCodingKeys>) throws {
+        fill = try WarpFill(from: c)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+    }
+
+    /// Writes the fill, seed and name after the factors.
+    func encodeWarp(_ c: inout KeyedEncodingContainer<WarpCodingKeys>) throws {
+        try fill.encode(to: &c)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+}
+
 extension WarpFill {
     init(from c: KeyedDecodingContainer<WarpCodingKeys>) throws {
         self.init(

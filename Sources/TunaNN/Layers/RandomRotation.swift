@@ -51,7 +51,7 @@ public final class RandomRotation: Layer, WarpingLayer {
     }
 }
 
-extension RandomRotation.Config: LayerConfig {
+extension RandomRotation.Config: WarpConfig {
     public static var kind: String { "random_rotation" }
     public func makeLayer() -> any Layer { RandomRotation(self) }
     public var spec: LayerSpec { .randomRotation(self) }
@@ -61,20 +61,14 @@ extension RandomRotation.Config: LayerConfig {
             self.init(factor: factor)
             return
         }
-        try checkKeys(decoder, known: WarpCodingKeys.known([.factor]), layer: "random_rotation")
-        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
-        self.init(
-            factor: try c.decode(FactorRange.self, forKey: .factor),
-            fill: try WarpFill(from: c),
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+        let c = try Self.warpSettings(decoder, factors: [.factor])
+        self.init(factor: try c.decode(FactorRange.self, forKey: .factor))
+        try decodeWarp(c)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: WarpCodingKeys.self)
         try c.encode(factor, forKey: .factor)
-        try fill.encode(to: &c)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeWarp(&c)
     }
 }

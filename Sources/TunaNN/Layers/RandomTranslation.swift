@@ -56,28 +56,23 @@ public final class RandomTranslation: Layer, WarpingLayer {
     }
 }
 
-extension RandomTranslation.Config: LayerConfig {
+extension RandomTranslation.Config: WarpConfig {
     public static var kind: String { "random_translation" }
     public func makeLayer() -> any Layer { RandomTranslation(self) }
     public var spec: LayerSpec { .randomTranslation(self) }
 
     public init(from decoder: Decoder) throws {
-        try checkKeys(decoder, known: WarpCodingKeys.known([.heightFactor, .widthFactor]), layer: "random_translation")
-        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        let c = try Self.warpSettings(decoder, factors: [.heightFactor, .widthFactor])
         self.init(
             heightFactor: try c.decode(FactorRange.self, forKey: .heightFactor),
-            widthFactor: try c.decode(FactorRange.self, forKey: .widthFactor),
-            fill: try WarpFill(from: c),
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+            widthFactor: try c.decode(FactorRange.self, forKey: .widthFactor))
+        try decodeWarp(c)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: WarpCodingKeys.self)
         try c.encode(heightFactor, forKey: .heightFactor)
         try c.encode(widthFactor, forKey: .widthFactor)
-        try fill.encode(to: &c)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeWarp(&c)
     }
 }

@@ -58,7 +58,7 @@ public final class RandomZoom: Layer, WarpingLayer {
     }
 }
 
-extension RandomZoom.Config: LayerConfig {
+extension RandomZoom.Config: WarpConfig {
     public static var kind: String { "random_zoom" }
     public func makeLayer() -> any Layer { RandomZoom(self) }
     public var spec: LayerSpec { .randomZoom(self) }
@@ -68,22 +68,17 @@ extension RandomZoom.Config: LayerConfig {
             self.init(heightFactor: factor)
             return
         }
-        try checkKeys(decoder, known: WarpCodingKeys.known([.heightFactor, .widthFactor]), layer: "random_zoom")
-        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        let c = try Self.warpSettings(decoder, factors: [.heightFactor, .widthFactor])
         self.init(
             heightFactor: try c.decode(FactorRange.self, forKey: .heightFactor),
-            widthFactor: try c.decodeIfPresent(FactorRange.self, forKey: .widthFactor),
-            fill: try WarpFill(from: c),
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+            widthFactor: try c.decodeIfPresent(FactorRange.self, forKey: .widthFactor))
+        try decodeWarp(c)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: WarpCodingKeys.self)
         try c.encode(heightFactor, forKey: .heightFactor)
         try c.encodeIfPresent(widthFactor, forKey: .widthFactor)
-        try fill.encode(to: &c)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeWarp(&c)
     }
 }
