@@ -58,12 +58,6 @@ public final class Pooling<Reduction: PoolingReduction, Axes: WindowAxes>: Layer
 public typealias Pooling1D<Reduction: PoolingReduction> = Pooling<Reduction, SequenceAxes>
 public typealias Pooling2D<Reduction: PoolingReduction> = Pooling<Reduction, ImageAxes>
 
-/// Settings keys of the windowed pooling layers (Keras names).
-enum PoolingCodingKeys: String, CodingKey, CaseIterable {
-    case strides, padding, name
-    case poolSize = "pool_size"
-}
-
 extension Pooling.Config {
     public static var standard: Self? { Self() }
     public static var kind: String { "\(Reduction.operation.rawValue)_pooling\(Axes.spatialRank)d" }
@@ -71,26 +65,24 @@ extension Pooling.Config {
     public func makeLayer() -> any Layer { Pooling(self) }
     public var spec: LayerSpec { Axes.box(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case poolSize = "pool_size"
+        case strides, padding, name
+    }
+
     /// Decodes `{"pool_size": 2, "strides": [2, 1], "padding": "same"}`, or just the pool size
     /// (`2`, or `[2, 3]` for images).
     public init(from decoder: Decoder) throws {
-        guard (try? decoder.container(keyedBy: PoolingCodingKeys.self)) != nil else {
+        guard (try? decoder.container(keyedBy: CodingKeys.self)) != nil else {
             self.init(poolSize: try Axes.extent(from: decoder, label: "pool_size"))
             return
         }
-        let c = try Self.settings(decoder, PoolingCodingKeys.self)
+        let c = try Self.settings(decoder, CodingKeys.self)
         self.init(
             poolSize: try Axes.decodeExtent(c, .poolSize) ?? Axes.uniform(2),
             strides: try Axes.decodeExtent(c, .strides),
             padding: try c.decodeIfPresent(Padding.self, forKey: .padding) ?? .valid,
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: PoolingCodingKeys.self)
-        try c.encode(poolSize, forKey: .poolSize)
-        try c.encodeIfPresent(strides, forKey: .strides)
-        try c.encode(padding, forKey: .padding)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

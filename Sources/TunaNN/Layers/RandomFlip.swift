@@ -49,6 +49,7 @@ extension RandomFlip.Config: LayerConfig {
     public func makeLayer() -> any Layer { RandomFlip(self) }
     public var spec: LayerSpec { .randomFlip(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable { case mode, seed, name }
 
     public init(from decoder: Decoder) throws {
@@ -61,12 +62,5 @@ extension RandomFlip.Config: LayerConfig {
             mode: try c.decodeIfPresent(RandomFlip.Mode.self, forKey: .mode) ?? .horizontalAndVertical,
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(mode, forKey: .mode)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }
