@@ -42,6 +42,3 @@ public typealias GlobalMaxPooling1D = GlobalPooling<MaxReduction, SequenceAxes>
 public typealias GlobalMaxPooling2D = GlobalPooling<MaxReduction, ImageAxes>
 public typealias GlobalAveragePooling1D = GlobalPooling<AverageReduction, SequenceAxes>
 public typealias GlobalAveragePooling2D = GlobalPooling<AverageReduction, ImageAxes>
-
-/// The settings keys of the global poolings: only a name.
-enum NameCodingKeys: String, CodingKey, CaseIterable { case name }
