@@ -15,9 +15,7 @@ public final class GRU: RecurrentLayer, RecurrentLayerKind {
     public static func box(_ settings: Config) -> LayerSpec { .gru(settings) }
 
     public init(_ config: RecurrentConfig) {
-        super.init(
-            config, kind: GRU.self,
-            sequence: RecurrentSequence(cell: GRUCell(config), config: config))
+        super.init(config, kind: GRU.self, cell: GRUCell(config))
     }
 }
 

@@ -10,9 +10,7 @@ public final class LSTM: RecurrentLayer, RecurrentLayerKind {
     public static func box(_ settings: Config) -> LayerSpec { .lstm(settings) }
 
     public init(_ config: RecurrentConfig) {
-        super.init(
-            config, kind: LSTM.self,
-            sequence: RecurrentSequence(cell: LSTMCell(config), config: config))
+        super.init(config, kind: LSTM.self, cell: LSTMCell(config))
     }
 }
 

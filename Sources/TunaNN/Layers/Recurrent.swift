@@ -28,10 +28,10 @@ public class RecurrentLayer: Layer {
     let sequence: any RecurrentRunning
     private let makeSpec: @Sendable (RecurrentConfig) -> LayerSpec
 
-    init<Kind: RecurrentLayerKind>(_ config: RecurrentConfig, kind: Kind.Type, sequence: any RecurrentRunning) {
+    init<Kind: RecurrentLayerKind, Cell: RecurrentCell>(_ config: RecurrentConfig, kind: Kind.Type, cell: Cell) {
         self.config = config
         self.name = config.name ?? Kind.kind
-        self.sequence = sequence
+        self.sequence = RecurrentSequence(cell: cell, config: config)
         self.makeSpec = { RecurrentSettings<Kind>($0).spec }
     }
 

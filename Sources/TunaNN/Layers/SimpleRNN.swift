@@ -9,9 +9,7 @@ public final class SimpleRNN: RecurrentLayer, RecurrentLayerKind {
     public static func box(_ settings: Config) -> LayerSpec { .simpleRNN(settings) }
 
     public init(_ config: RecurrentConfig) {
-        super.init(
-            config, kind: SimpleRNN.self,
-            sequence: RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config))
+        super.init(config, kind: SimpleRNN.self, cell: SimpleRNNCell(units: config.units, activation: config.activation))
     }
 }
 
