@@ -16,14 +16,7 @@ struct Daemon: ParsableCommand {
     @Option(help: "Where to listen for workers and control commands.")
     var bind = "tcp://127.0.0.1:5555"
 
-    @Option(help: "The SQLite database.")
-    var db = "tuna.sqlite"
-
-    @Option(help: "Seconds between heartbeats.")
-    var heartbeat = 1.0
-
-    @Option(help: "Heartbeats a worker may miss before its trial goes to another worker.")
-    var liveness = 3
+    @OptionGroup var scheduling: SchedulerOptions
 
     @OptionGroup var serverKeys: ServerKeyOptions
 
@@ -31,20 +24,20 @@ struct Daemon: ParsableCommand {
         let security = try serverKeys.security(bind: bind)
         _ = SQLiteTrialStore.keepFreedHeap()
         BLAS.setThreads(1)
-        let (store, lock) = try openStore(db)
+        let (store, lock) = try openStore(scheduling.db)
         defer { withExtendedLifetime(lock) {} }
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(message)\n".utf8))
         }
         let scheduler: Scheduler
         do {
-            scheduler = try Scheduler(store: store, options: .init(bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: false, log: log, parseStudy: parseCheckedStudy, security: security))
+            scheduler = try Scheduler(store: store, options: scheduling.options(bind: bind, exitWhenDone: false, log: log, security: security))
         } catch {
             FileHandle.standardError.write(Data("tuna daemon: \(error)\n".utf8))
             throw ExitCode(1)
         }
         try scheduler.resumeUnfinished()
-        log("listening at \(scheduler.endpoint)\(security == nil ? " without keys" : " (CURVE keys required)"); database \(db); \(scheduler.statuses.count) unfinished studies resumed")
+        log("listening at \(scheduler.endpoint)\(security == nil ? " without keys" : " (CURVE keys required)"); database \(scheduling.db); \(scheduler.statuses.count) unfinished studies resumed")
         scheduler.onTrialFinished = { study, trial in
             log("\(study.study.name): trial \(trial.number) \(trial.state.rawValue.lowercased()) \(trial.value.map { String(format: "%.6g", $0) } ?? "") (\(study.finishedCount)/\(study.budget))")
         }

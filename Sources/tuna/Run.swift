@@ -21,20 +21,13 @@ struct Run: ParsableCommand {
     @Option(help: "Local worker processes (one trial each, one BLAS thread).")
     var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    @Option(help: "The SQLite database holding studies and trials.")
-    var db = "tuna.sqlite"
-
     @Option(help: "Override the study's trial budget.")
     var trials: Int?
 
     @Option(help: "Where the scheduler listens (port 0 or * picks a free port); other machines can attach workers here.")
     var bind = "tcp://127.0.0.1:*"
 
-    @Option(help: "Seconds between heartbeats.")
-    var heartbeat = 1.0
-
-    @Option(help: "Heartbeats a worker may miss before its trial goes to another worker.")
-    var liveness = 3
+    @OptionGroup var scheduling: SchedulerOptions
 
     @Flag(help: "No progress line, only the leaderboard.")
     var quiet = false
@@ -44,7 +37,6 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
-        guard heartbeat > 0 else { throw ValidationError("--heartbeat must be positive") }
     }
 
     func run() throws {
@@ -57,27 +49,26 @@ struct Run: ParsableCommand {
         // The scheduler's Gaussian process works on small matrices: one BLAS thread is fastest
         // and leaves the cores to the workers.
         BLAS.setThreads(1)
-        let (store, lock) = try openStore(db)
+        let (store, lock) = try openStore(scheduling.db)
         defer { withExtendedLifetime(lock) {} }
         let progress = ProgressLine(enabled: !quiet)
         let scheduler: Scheduler
         do {
-            scheduler = try Scheduler(store: store, options: .init(
-                bind: bind, heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,
-                log: { message in progress.log(message) }, parseStudy: parseCheckedStudy, security: security,
+            scheduler = try Scheduler(store: store, options: scheduling.options(
+                bind: bind, exitWhenDone: true, log: { message in progress.log(message) }, security: security,
                 acceptsSubmissions: false))
         } catch {
             FileHandle.standardError.write(Data("tuna: \(error)\n".utf8))
             throw ExitCode(1)
         }
         let active = try scheduler.add(parsed, trialBudget: trials)
-        progress.log("study \(parsed.name): \(active.finishedCount)/\(active.budget) trials done; scheduler at \(scheduler.endpoint); database \(db)")
+        progress.log("study \(parsed.name): \(active.finishedCount)/\(active.budget) trials done; scheduler at \(scheduler.endpoint); database \(scheduling.db)")
         let stop = StopSignal()
         // The study was given on this command line and the scheduler takes no submissions, so
         // its own workers may run a command objective.
         let keyArguments = try localKeys.map { try $0.arguments(serverKey: security?.keyPair.publicKey ?? "") } ?? []
         let children = try LocalWorkers(
-            count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat, extraArguments: ["--allow-commands"] + keyArguments)
+            count: workers, endpoint: scheduler.endpoint, heartbeat: scheduling.heartbeat, extraArguments: ["--allow-commands"] + keyArguments)
         defer { children.terminate() }
         let started = Date()
         scheduler.onTrialFinished = { study, _ in

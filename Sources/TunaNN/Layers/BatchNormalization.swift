@@ -49,8 +49,7 @@ public final class BatchNormalization: Layer {
             throw NNError.invalidArgument("layer '\(name)': momentum must be in [0, 1] and epsilon positive")
         }
         self.inputShape = inputShape
-        if config.scale { gamma = Parameter(name: "gamma", value: Tensor(repeating: 1, shape: [features])) }
-        if config.center { beta = Parameter(name: "beta", value: Tensor(zeros: [features])) }
+        (gamma, beta) = config.makeAffine(features: features)
         movingMean = Parameter(name: "moving_mean", value: Tensor(zeros: [features]), trainable: false)
         movingVariance = Parameter(name: "moving_variance", value: Tensor(repeating: 1, shape: [features]), trainable: false)
         mean = Array(repeating: 0, count: features)
@@ -164,31 +163,25 @@ public final class BatchNormalization: Layer {
     }
 }
 
-extension BatchNormalization.Config: LayerConfig {
+extension BatchNormalization.Config: NormalizationConfig {
     public static var kind: String { "batch_normalization" }
     public static var aliases: [String] { ["batchnorm"] }
     public static var standard: Self? { Self() }
     public func makeLayer() -> any Layer { BatchNormalization(self) }
     public var spec: LayerSpec { .batchNormalization(self) }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case momentum, epsilon, center, scale, name }
+    enum CodingKeys: String, CodingKey, CaseIterable { case momentum }
 
     public init(from decoder: Decoder) throws {
-        let c = try Self.settings(decoder, CodingKeys.self)
-        self.init(
-            momentum: try c.decodeIfPresent(Float.self, forKey: .momentum) ?? 0.99,
-            epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-3,
-            center: try c.decodeIfPresent(Bool.self, forKey: .center) ?? true,
-            scale: try c.decodeIfPresent(Bool.self, forKey: .scale) ?? true,
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+        let c = try Self.settings(decoder, CodingKeys.self, extra: NormalizationCodingKeys.allCases.map(\.rawValue))
+        self.init(momentum: try c.decodeIfPresent(Float.self, forKey: .momentum) ?? 0.99)
+        try decodeNormalization(decoder)
     }
 
+    /// Momentum first, as Keras lists it.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(momentum, forKey: .momentum)
-        try c.encode(epsilon, forKey: .epsilon)
-        try c.encode(center, forKey: .center)
-        try c.encode(scale, forKey: .scale)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeNormalization(encoder)
     }
 }

@@ -178,9 +178,11 @@ extension Bidirectional.Config: LayerConfig {
     public func makeLayer() -> any Layer { Bidirectional(self) }
     public var spec: LayerSpec { .bidirectional(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case layer, name
+        case layer
         case mergeMode = "merge_mode"
+        case name
     }
 
     /// Decodes `{"layer": {"lstm": {"units": 32}}, "merge_mode": "concat"}`.
@@ -195,12 +197,5 @@ extension Bidirectional.Config: LayerConfig {
                 forKey: .layer, in: c,
                 debugDescription: "bidirectional wraps \(listed(LayerRegistry.recurrentNames)), got \(layer.kind)")
         }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(layer, forKey: .layer)
-        try c.encode(mergeMode, forKey: .mergeMode)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

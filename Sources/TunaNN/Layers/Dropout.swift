@@ -86,6 +86,7 @@ extension Dropout.Config: LayerConfig {
     public func makeLayer() -> any Layer { Dropout(self) }
     public var spec: LayerSpec { .dropout(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable { case rate, seed, name }
 
     public init(from decoder: Decoder) throws {
@@ -98,12 +99,5 @@ extension Dropout.Config: LayerConfig {
             rate: try c.decode(Float.self, forKey: .rate),
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(rate, forKey: .rate)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -121,13 +121,14 @@ extension Embedding.Config: LayerConfig {
     public func makeLayer() -> any Layer { Embedding(self) }
     public var spec: LayerSpec { .embedding(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name
         case inputDim = "input_dim"
         case outputDim = "output_dim"
         case maskZero = "mask_zero"
         case embeddingsInitializer = "embeddings_initializer"
         case embeddingsRegularizer = "embeddings_regularizer"
+        case name
     }
 
     public init(from decoder: Decoder) throws {
@@ -140,15 +141,5 @@ extension Embedding.Config: LayerConfig {
                 ?? .randomUniform(min: -0.05, max: 0.05),
             embeddingsRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .embeddingsRegularizer),
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(inputDim, forKey: .inputDim)
-        try c.encode(outputDim, forKey: .outputDim)
-        try c.encode(maskZero, forKey: .maskZero)
-        try c.encode(embeddingsInitializer, forKey: .embeddingsInitializer)
-        try c.encodeIfPresent(embeddingsRegularizer, forKey: .embeddingsRegularizer)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -21,35 +21,16 @@ public final class GRU: RecurrentLayer, RecurrentLayerKind {
     /// `fusedCell: false` sends even Keras's default activations through the generic cell, so
     /// tests can check the fused C loop against it.
     init(_ config: RecurrentConfig, fusedCell: Bool) {
-        super.init(
-            config, kind: GRU.self,
-            sequence: RecurrentSequence(
-                cell: GRUCell(
-                    units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
-                    fused: fusedCell),
-                config: config))
-    }
-
-    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
-
-    public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
-        self.init(RecurrentConfig(units: units, returnSequences: returnSequences, name: name))
+        super.init(config, kind: GRU.self, cell: GRUCell(config, fused: fusedCell))
     }
 }
 
 /// One GRU step (reset after the recurrent product). Saves the candidate's recurrent part.
-struct GRUCell: RecurrentCell {
+struct GRUCell: GatedCell {
     let units: Int
     let activation: Activation
     let recurrentActivation: Activation
-    private let isDefault: Bool
-
-    init(units: Int, activation: Activation, recurrentActivation: Activation, fused: Bool = true) {
-        self.units = units
-        self.activation = activation
-        self.recurrentActivation = recurrentActivation
-        self.isDefault = fused && activation == .tanh && recurrentActivation == .sigmoid
-    }
+    let isDefault: Bool
 
     var gateCount: Int { 3 }
     var savedWidth: Int { units }

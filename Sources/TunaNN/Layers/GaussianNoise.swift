@@ -84,6 +84,7 @@ extension GaussianNoise.Config: LayerConfig {
     public func makeLayer() -> any Layer { GaussianNoise(self) }
     public var spec: LayerSpec { .gaussianNoise(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable { case stddev, seed, name }
 
     public init(from decoder: Decoder) throws {
@@ -96,12 +97,5 @@ extension GaussianNoise.Config: LayerConfig {
             stddev: try c.decode(Float.self, forKey: .stddev),
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(stddev, forKey: .stddev)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

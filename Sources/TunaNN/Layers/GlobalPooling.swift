@@ -51,13 +51,11 @@ extension GlobalPooling.Config {
     public func makeLayer() -> any Layer { GlobalPooling(self) }
     public var spec: LayerSpec { Axes.box(self) }
 
-    public init(from decoder: Decoder) throws {
-        self.init(name: try Self.settings(decoder, NameCodingKeys.self).decodeIfPresent(String.self, forKey: .name))
-    }
+    /// Only a name (every position is reduced); Swift's synthesised `encode(to:)` writes it.
+    enum CodingKeys: String, CodingKey, CaseIterable { case name }
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: NameCodingKeys.self)
-        try c.encodeIfPresent(name, forKey: .name)
+    public init(from decoder: Decoder) throws {
+        self.init(name: try Self.settings(decoder, CodingKeys.self).decodeIfPresent(String.self, forKey: .name))
     }
 }
 

@@ -189,17 +189,42 @@ public struct FactorRange: Hashable, Sendable {
     }
 }
 
-/// Layers built on `ImageWarp` share the training-only pass-through and backward.
+/// A layer built on `ImageWarp`, so that code holding any of them can reach the warp (tests
+/// freeze its draws to check gradients).
 protocol WarpingLayer: AnyObject {
     var warp: ImageWarp { get }
-    var name: String { get }
-    var generator: SeededGenerator { get set }
-    /// The output-to-input map of one sample's random transform.
-    func drawMap(_ generator: inout SeededGenerator) -> PixelMap
 }
 
-extension WarpingLayer {
-    func warpForward(_ x: Tensor, training: Bool) throws -> Tensor {
+/// The random geometric augmentations (Keras's `BaseImageAugmentationLayer`): each subclass
+/// checks its factors and draws one sample's transform; seeding, the training-only warp and its
+/// backward are here, so that every augmentation draws from its generator the same way.
+public class ImageAugmentationLayer: Layer, WarpingLayer {
+    public var name: String
+    public let spec: LayerSpec
+    let warp: ImageWarp
+    private let seed: UInt64?
+    private var generator = SeededGenerator(seed: 0)
+
+    init(spec: LayerSpec, name: String, fill: WarpFill, seed: UInt64?) {
+        self.spec = spec
+        self.name = name
+        self.warp = ImageWarp(fill: fill)
+        self.seed = seed
+    }
+
+    /// A fixed seed gives the same transforms whatever the model; by default the model's
+    /// generator seeds the layer.
+    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+        self.generator = seed.map { SeededGenerator(seed: $0) } ?? generator.split()
+        return try warp.build(inputShape: inputShape, layer: name)
+    }
+
+    public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
+
+    /// The output-to-input map of one sample's random transform (each subclass draws its own).
+    func drawMap(_ generator: inout SeededGenerator) -> PixelMap { .identity }
+
+    public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
         try checkInput(x, expected: [warp.height, warp.width, warp.channels], layer: name)
         guard training else { return x }
         var g = generator
@@ -208,7 +233,7 @@ extension WarpingLayer {
         return warp.forward(x)
     }
 
-    func warpBackward(_ dy: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+    public func backward(_ dy: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard needsInputGradient else { return nil }
         guard dy.rank == 4, dy.shape[0] == warp.maps.count else {
             throw NNError.shapeMismatch("layer '\(name)': gradient \(dy.shape) does not match the last training batch")
@@ -247,6 +272,36 @@ enum WarpCodingKeys: String, CodingKey, CaseIterable {
 
     static func known(_ factors: [WarpCodingKeys]) -> [String] {
         (factors + [.seed, .name, .fillMode, .interpolation, .fillValue]).map(\.rawValue)
+    }
+}
+
+/// The settings of a geometric augmentation layer besides its factors (how the image is
+/// filled, the seed, the name), read and written one way for all of them.
+protocol WarpConfig: LayerConfig {
+    var fill: WarpFill { get set }
+    var seed: UInt64? { get set }
+    var name: String? { get set }
+}
+
+extension WarpConfig {
+    /// The settings object, after refusing keys that are neither `factors` nor warp settings.
+    static func warpSettings(_ decoder: Decoder, factors: [WarpCodingKeys]) throws -> KeyedDecodingContainer<WarpCodingKeys> {
+        try checkKeys(decoder, known: WarpCodingKeys.known(factors), layer: kind)
+        return try decoder.container(keyedBy: WarpCodingKeys.self)
+    }
+
+    /// Reads the fill, seed and name, after the factors the layer read itself.
+    mutating func decodeWarp(_ c: KeyedDecodingContainer<WarpCodingKeys>) throws {
+        fill = try WarpFill(from: c)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+    }
+
+    /// Writes the fill, seed and name after the factors.
+    func encodeWarp(_ c: inout KeyedEncodingContainer<WarpCodingKeys>) throws {
+        try fill.encode(to: &c)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }
 

@@ -41,6 +41,8 @@ public struct KernelSettings: Hashable, Sendable {
 }
 
 extension KernelSettings: Codable {
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it, and
+    /// writes into the layer's own settings object, beside its other keys.
     enum CodingKeys: String, CodingKey, CaseIterable {
         case useBias = "use_bias"
         case kernelInitializer = "kernel_initializer"
@@ -60,17 +62,6 @@ extension KernelSettings: Codable {
             kernelRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .kernelRegularizer),
             biasRegularizer: try c.decodeIfPresent(Regularizer.self, forKey: .biasRegularizer),
             kernelConstraint: try c.decodeIfPresent(Constraint.self, forKey: .kernelConstraint))
-    }
-
-    /// Writes into the layer's own settings object, beside its other keys.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(useBias, forKey: .useBias)
-        try c.encode(kernelInitializer, forKey: .kernelInitializer)
-        try c.encode(biasInitializer, forKey: .biasInitializer)
-        try c.encodeIfPresent(kernelRegularizer, forKey: .kernelRegularizer)
-        try c.encodeIfPresent(biasRegularizer, forKey: .biasRegularizer)
-        try c.encodeIfPresent(kernelConstraint, forKey: .kernelConstraint)
     }
 
     static let keys = CodingKeys.allCases.map(\.rawValue)

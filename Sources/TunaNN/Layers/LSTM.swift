@@ -16,37 +16,17 @@ public final class LSTM: RecurrentLayer, RecurrentLayerKind {
     /// `fusedCell: false` sends even Keras's default activations through the generic cell, so
     /// tests can check the fused C loop against it.
     init(_ config: RecurrentConfig, fusedCell: Bool) {
-        super.init(
-            config, kind: LSTM.self,
-            sequence: RecurrentSequence(
-                cell: LSTMCell(
-                    units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
-                    fused: fusedCell),
-                config: config))
-    }
-
-    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
-
-    public convenience init(_ units: Int, returnSequences: Bool = false, name: String? = nil) {
-        self.init(RecurrentConfig(units: units, returnSequences: returnSequences, name: name))
+        super.init(config, kind: LSTM.self, cell: LSTMCell(config, fused: fusedCell))
     }
 }
 
 /// One LSTM step: i, f, o = σ(·), g = tanh(·), c = f ⊙ c₋₁ + i ⊙ g, h = o ⊙ tanh(c) (σ and tanh
 /// being the configured recurrent and state activations). Saves c and tanh(c).
-struct LSTMCell: RecurrentCell {
+struct LSTMCell: GatedCell {
     let units: Int
     let activation: Activation
     let recurrentActivation: Activation
-    /// Keras's defaults run through one vectorised C loop (`VectorLoops.lstmCell`).
-    private let isDefault: Bool
-
-    init(units: Int, activation: Activation, recurrentActivation: Activation, fused: Bool = true) {
-        self.units = units
-        self.activation = activation
-        self.recurrentActivation = recurrentActivation
-        self.isDefault = fused && activation == .tanh && recurrentActivation == .sigmoid
-    }
+    let isDefault: Bool
 
     var gateCount: Int { 4 }
     var savedWidth: Int { 2 * units }

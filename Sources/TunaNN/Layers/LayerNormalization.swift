@@ -51,8 +51,7 @@ public final class LayerNormalization: Layer {
         }
         guard config.epsilon > 0 else { throw NNError.invalidArgument("layer '\(name)': epsilon must be positive, got \(config.epsilon)") }
         self.inputShape = inputShape
-        gamma = config.scale ? Parameter(name: "gamma", value: Tensor(repeating: 1, shape: [features])) : nil
-        beta = config.center ? Parameter(name: "beta", value: Tensor(zeros: [features])) : nil
+        (gamma, beta) = config.makeAffine(features: features)
         return inputShape
     }
 
@@ -135,29 +134,57 @@ public final class LayerNormalization: Layer {
     public func outputMask(_ inputMask: SequenceMask?, input: Tensor) -> SequenceMask? { inputMask }
 }
 
-extension LayerNormalization.Config: LayerConfig {
+extension LayerNormalization.Config: NormalizationConfig {
     public static var kind: String { "layer_normalization" }
     public static var aliases: [String] { ["layernorm"] }
     public static var standard: Self? { Self() }
     public func makeLayer() -> any Layer { LayerNormalization(self) }
     public var spec: LayerSpec { .layerNormalization(self) }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case epsilon, center, scale, name }
-
     public init(from decoder: Decoder) throws {
-        let c = try Self.settings(decoder, CodingKeys.self)
-        self.init(
-            epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-3,
-            center: try c.decodeIfPresent(Bool.self, forKey: .center) ?? true,
-            scale: try c.decodeIfPresent(Bool.self, forKey: .scale) ?? true,
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+        _ = try Self.settings(decoder, NormalizationCodingKeys.self)
+        self.init()
+        try decodeNormalization(decoder)
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
+    public func encode(to encoder: Encoder) throws { try encodeNormalization(encoder) }
+}
+
+/// The settings batch and layer normalisation share (Keras's names and defaults), read, written
+/// and turned into weights one way for both.
+protocol NormalizationConfig: LayerConfig {
+    var epsilon: Float { get set }
+    /// Learn a shift `beta`.
+    var center: Bool { get set }
+    /// Learn a scale `gamma`.
+    var scale: Bool { get set }
+    var name: String? { get set }
+}
+
+enum NormalizationCodingKeys: String, CodingKey, CaseIterable { case epsilon, center, scale, name }
+
+extension NormalizationConfig {
+    /// Reads the shared keys beside the layer's own (the layer checks for unknown keys).
+    mutating func decodeNormalization(_ decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: NormalizationCodingKeys.self)
+        epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-3
+        center = try c.decodeIfPresent(Bool.self, forKey: .center) ?? true
+        scale = try c.decodeIfPresent(Bool.self, forKey: .scale) ?? true
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+    }
+
+    /// Writes the shared keys after the layer's own.
+    func encodeNormalization(_ encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: NormalizationCodingKeys.self)
         try c.encode(epsilon, forKey: .epsilon)
         try c.encode(center, forKey: .center)
         try c.encode(scale, forKey: .scale)
         try c.encodeIfPresent(name, forKey: .name)
+    }
+
+    /// Keras's start, a scale of 1 and a shift of 0, so that a new layer only normalises.
+    func makeAffine(features: Int) -> (gamma: Parameter?, beta: Parameter?) {
+        (scale ? Parameter(name: "gamma", value: Tensor(repeating: 1, shape: [features])) : nil,
+         center ? Parameter(name: "beta", value: Tensor(zeros: [features])) : nil)
     }
 }

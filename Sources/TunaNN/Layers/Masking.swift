@@ -121,9 +121,10 @@ extension Masking.Config: LayerConfig {
     public func makeLayer() -> any Layer { Masking(self) }
     public var spec: LayerSpec { .masking(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name
         case maskValue = "mask_value"
+        case name
     }
 
     public init(from decoder: Decoder) throws {
@@ -135,11 +136,5 @@ extension Masking.Config: LayerConfig {
         self.init(
             maskValue: try c.decodeIfPresent(Float.self, forKey: .maskValue) ?? 0,
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(maskValue, forKey: .maskValue)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -320,13 +320,16 @@ extension MultiHeadAttention.Config: LayerConfig {
     public func makeLayer() -> any Layer { MultiHeadAttention(self) }
     public var spec: LayerSpec { .multiHeadAttention(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dropout, causal, seed, name
         case numHeads = "num_heads"
         case keyDim = "key_dim"
         case valueDim = "value_dim"
+        case dropout
         case useBias = "use_bias"
+        case causal
         case outputShape = "output_shape"
+        case seed, name
     }
 
     public init(from decoder: Decoder) throws {
@@ -341,19 +344,6 @@ extension MultiHeadAttention.Config: LayerConfig {
             outputShape: try Self.decodeOutputShape(c),
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(numHeads, forKey: .numHeads)
-        try c.encode(keyDim, forKey: .keyDim)
-        try c.encodeIfPresent(valueDim, forKey: .valueDim)
-        try c.encode(dropout, forKey: .dropout)
-        try c.encode(useBias, forKey: .useBias)
-        try c.encode(causal, forKey: .causal)
-        try c.encodeIfPresent(outputShape, forKey: .outputShape)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }
 

@@ -52,47 +52,37 @@ final class PoolingEngine {
         let outCount = batch * g.outputPositions * g.channels
         if kind == .max && winners.count < outCount { winners = [Int32](repeating: 0, count: outCount) }
         let c = g.channels, h = g.rows.input, w = g.columns.input
-        let oh = g.rows.output, ow = g.columns.output
         let isMax = kind == .max
         x.withUnsafeBufferPointer { px in
             output.withUnsafeMutableBufferPointer { po in
                 winners.withUnsafeMutableBufferPointer { pw in
                     guard let input = px.baseAddress, let out = po.baseAddress else { return }
                     let win = pw.baseAddress
-                    for b in 0..<batch {
-                        for oy in 0..<oh {
-                            let y0 = oy * g.rows.stride - g.rows.padBefore
-                            let yLo = Swift.max(y0, 0), yHi = Swift.min(y0 + g.rows.kernel, h)
-                            for ox in 0..<ow {
-                                let x0 = ox * g.columns.stride - g.columns.padBefore
-                                let xLo = Swift.max(x0, 0), xHi = Swift.min(x0 + g.columns.kernel, w)
-                                let offset = ((b * oh + oy) * ow + ox) * c
-                                let o = out + offset
-                                if isMax, let win {
-                                    // Winners are indices within the sample (Int32 keeps the
-                                    // select loop vectorisable); the first window element seeds
-                                    // the maximum so a window of NaNs still names a winner.
-                                    let a = win + offset
-                                    let sample = input + b * h * w * c
-                                    let first = (yLo * w + xLo) * c
-                                    for k in 0..<c { o[k] = sample[first + k]; a[k] = Int32(truncatingIfNeeded: first + k) }
-                                    for iy in yLo..<yHi {
-                                        for ix in xLo..<xHi where iy != yLo || ix != xLo {
-                                            let base = (iy * w + ix) * c
-                                            maxUpdate(sample + base, o, a, index: Int32(truncatingIfNeeded: base), count: c)
-                                        }
-                                    }
-                                } else {
-                                    o.update(repeating: 0, count: c)
-                                    for iy in yLo..<yHi {
-                                        for ix in xLo..<xHi {
-                                            addInPlace(input + ((b * h + iy) * w + ix) * c, o, count: c)
-                                        }
-                                    }
-                                    let scale = 1 / Float((yHi - yLo) * (xHi - xLo))
-                                    for k in 0..<c { o[k] *= scale }
+                    g.forEachWindow(batch: batch) { b, offset, ys, xs in
+                        let o = out + offset
+                        if isMax, let win {
+                            // Winners are indices within the sample (Int32 keeps the select loop
+                            // vectorisable); the first window element seeds the maximum so a
+                            // window of NaNs still names a winner.
+                            let a = win + offset
+                            let sample = input + b * h * w * c
+                            let first = (ys.lowerBound * w + xs.lowerBound) * c
+                            for k in 0..<c { o[k] = sample[first + k]; a[k] = Int32(truncatingIfNeeded: first + k) }
+                            for iy in ys {
+                                for ix in xs where iy != ys.lowerBound || ix != xs.lowerBound {
+                                    let base = (iy * w + ix) * c
+                                    maxUpdate(sample + base, o, a, index: Int32(truncatingIfNeeded: base), count: c)
                                 }
                             }
+                        } else {
+                            o.update(repeating: 0, count: c)
+                            for iy in ys {
+                                for ix in xs {
+                                    addInPlace(input + ((b * h + iy) * w + ix) * c, o, count: c)
+                                }
+                            }
+                            let scale = 1 / Float(ys.count * xs.count)
+                            for k in 0..<c { o[k] *= scale }
                         }
                     }
                 }
@@ -112,7 +102,6 @@ final class PoolingEngine {
         guard needsInputGradient else { return nil }
         inputGradient.reuse(shape: [batch] + inputShape)
         let c = g.channels, h = g.rows.input, w = g.columns.input
-        let oh = g.rows.output, ow = g.columns.output
         let isMax = kind == .max
         dy.withUnsafeBufferPointer { pdy in
             inputGradient.withUnsafeMutableBufferPointer { pdx in
@@ -128,21 +117,13 @@ final class PoolingEngine {
                         }
                         return
                     }
-                    for b in 0..<batch {
-                        for oy in 0..<oh {
-                            let y0 = oy * g.rows.stride - g.rows.padBefore
-                            let yLo = Swift.max(y0, 0), yHi = Swift.min(y0 + g.rows.kernel, h)
-                            for ox in 0..<ow {
-                                let x0 = ox * g.columns.stride - g.columns.padBefore
-                                let xLo = Swift.max(x0, 0), xHi = Swift.min(x0 + g.columns.kernel, w)
-                                let src = d + ((b * oh + oy) * ow + ox) * c
-                                let scale = 1 / Float((yHi - yLo) * (xHi - xLo))
-                                for iy in yLo..<yHi {
-                                    for ix in xLo..<xHi {
-                                        let target = dx + ((b * h + iy) * w + ix) * c
-                                        for k in 0..<c { target[k] += src[k] * scale }
-                                    }
-                                }
+                    g.forEachWindow(batch: batch) { b, offset, ys, xs in
+                        let src = d + offset
+                        let scale = 1 / Float(ys.count * xs.count)
+                        for iy in ys {
+                            for ix in xs {
+                                let target = dx + ((b * h + iy) * w + ix) * c
+                                for k in 0..<c { target[k] += src[k] * scale }
                             }
                         }
                     }
@@ -150,6 +131,27 @@ final class PoolingEngine {
             }
         }
         return inputGradient
+    }
+}
+
+extension WindowGeometry {
+    /// Calls `body` for every output position of `batch` samples in memory order, with the
+    /// sample, the position's offset in the output and the input rows and columns its window
+    /// covers, clipped to the input: padding adds nothing to a pool, and an average divides by
+    /// the real elements only, as Keras's does.
+    @inline(__always)
+    func forEachWindow(batch: Int, _ body: (_ sample: Int, _ offset: Int, _ rows: Range<Int>, _ columns: Range<Int>) -> Void) {
+        for b in 0..<batch {
+            for oy in 0..<self.rows.output {
+                let y0 = oy * self.rows.stride - self.rows.padBefore
+                let ys = Swift.max(y0, 0)..<Swift.min(y0 + self.rows.kernel, self.rows.input)
+                for ox in 0..<columns.output {
+                    let x0 = ox * columns.stride - columns.padBefore
+                    let xs = Swift.max(x0, 0)..<Swift.min(x0 + columns.kernel, columns.input)
+                    body(b, ((b * self.rows.output + oy) * columns.output + ox) * channels, ys, xs)
+                }
+            }
+        }
     }
 }
 

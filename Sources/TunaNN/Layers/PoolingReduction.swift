@@ -42,24 +42,3 @@ public typealias GlobalMaxPooling1D = GlobalPooling<MaxReduction, SequenceAxes>
 public typealias GlobalMaxPooling2D = GlobalPooling<MaxReduction, ImageAxes>
 public typealias GlobalAveragePooling1D = GlobalPooling<AverageReduction, SequenceAxes>
 public typealias GlobalAveragePooling2D = GlobalPooling<AverageReduction, ImageAxes>
-
-/// Settings keys of the windowed pooling layers (Keras names).
-enum PoolingCodingKeys: String, CodingKey, CaseIterable {
-    case strides, padding, name
-    case poolSize = "pool_size"
-}
-
-/// Writes a windowed pooling's settings: both dimensions use the same keys, only the extents'
-/// shapes differ.
-func encodePoolingWindow<Extent: Encodable>(
-    to encoder: Encoder, poolSize: Extent, strides: Extent?, padding: Padding, name: String?
-) throws {
-    var c = encoder.container(keyedBy: PoolingCodingKeys.self)
-    try c.encode(poolSize, forKey: .poolSize)
-    try c.encodeIfPresent(strides, forKey: .strides)
-    try c.encode(padding, forKey: .padding)
-    try c.encodeIfPresent(name, forKey: .name)
-}
-
-/// The settings keys of the global poolings: only a name.
-enum NameCodingKeys: String, CodingKey, CaseIterable { case name }

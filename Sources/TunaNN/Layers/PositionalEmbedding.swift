@@ -106,6 +106,7 @@ extension PositionalEmbedding.Config: LayerConfig {
     public func makeLayer() -> any Layer { PositionalEmbedding(self) }
     public var spec: LayerSpec { .positionalEmbedding(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable { case kind, name }
 
     public init(from decoder: Decoder) throws {
@@ -117,11 +118,5 @@ extension PositionalEmbedding.Config: LayerConfig {
         self.init(
             kind: try c.decodeIfPresent(PositionalEmbedding.Kind.self, forKey: .kind) ?? .learned,
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -2,7 +2,7 @@ import TunaTensor
 
 /// Flips each training image left-right and/or upside down with probability 1/2 per axis
 /// (Keras's `RandomFlip`); inference passes images through.
-public final class RandomFlip: Layer, WarpingLayer {
+public final class RandomFlip: ImageAugmentationLayer {
     public enum Mode: String, Hashable, Sendable, Codable, CaseIterable {
         case horizontal, vertical
         case horizontalAndVertical = "horizontal_and_vertical"
@@ -20,38 +20,26 @@ public final class RandomFlip: Layer, WarpingLayer {
     }
 
     public let config: Config
-    public var name: String
-    let warp = ImageWarp(fill: WarpFill(fillMode: .nearest, interpolation: .nearest))
-    var generator = SeededGenerator(seed: 0)
 
+    /// Flips move whole pixels, so the nearest pixel is exact and nothing is filled.
     public init(_ config: Config = Config()) {
         self.config = config
-        self.name = config.name ?? "random_flip"
+        super.init(
+            spec: config.spec, name: config.name ?? Config.kind, fill: WarpFill(fillMode: .nearest, interpolation: .nearest),
+            seed: config.seed)
     }
 
     public convenience init(_ mode: Mode, seed: UInt64? = nil, name: String? = nil) {
         self.init(Config(mode: mode, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { config.spec }
-    public var forwardFlopsPerSample: Int { 0 }
+    public override var forwardFlopsPerSample: Int { 0 }
 
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
-        self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
-        return try warp.build(inputShape: inputShape, layer: name)
-    }
-
-    func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
+    override func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
         var map = PixelMap.identity
         if config.mode != .vertical, generator.nextFloat() < 0.5 { map.a11 = -1; map.bx = Float(warp.width - 1) }
         if config.mode != .horizontal, generator.nextFloat() < 0.5 { map.a00 = -1; map.by = Float(warp.height - 1) }
         return map
-    }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor { try warpForward(input, training: training) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
     }
 }
 
@@ -61,6 +49,7 @@ extension RandomFlip.Config: LayerConfig {
     public func makeLayer() -> any Layer { RandomFlip(self) }
     public var spec: LayerSpec { .randomFlip(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable { case mode, seed, name }
 
     public init(from decoder: Decoder) throws {
@@ -73,12 +62,5 @@ extension RandomFlip.Config: LayerConfig {
             mode: try c.decodeIfPresent(RandomFlip.Mode.self, forKey: .mode) ?? .horizontalAndVertical,
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(mode, forKey: .mode)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -2,7 +2,7 @@ import TunaTensor
 
 /// Rotates each training image about its centre by a random fraction of a full turn (Keras's
 /// `RandomRotation`: positive is counter-clockwise; `0.1` draws from [−36°, 36°]).
-public final class RandomRotation: Layer, WarpingLayer {
+public final class RandomRotation: ImageAugmentationLayer {
     public struct Config: Hashable, Sendable {
         public var factor: FactorRange
         public var fill: WarpFill
@@ -17,41 +17,27 @@ public final class RandomRotation: Layer, WarpingLayer {
     }
 
     public let config: Config
-    public var name: String
-    let warp: ImageWarp
-    var generator = SeededGenerator(seed: 0)
 
     public init(_ config: Config) {
         self.config = config
-        self.name = config.name ?? "random_rotation"
-        self.warp = ImageWarp(fill: config.fill)
+        super.init(spec: config.spec, name: config.name ?? Config.kind, fill: config.fill, seed: config.seed)
     }
 
     public convenience init(_ factor: Float, fill: WarpFill = WarpFill(), seed: UInt64? = nil, name: String? = nil) {
         self.init(Config(factor: FactorRange(factor), fill: fill, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { config.spec }
-    public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
-
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+    public override func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         try config.factor.check("factor", layer: name)
-        self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
-        return try warp.build(inputShape: inputShape, layer: name)
+        return try super.build(inputShape: inputShape, generator: &generator)
     }
 
-    func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
+    override func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
         .transform(height: warp.height, width: warp.width, angle: config.factor.draw(&generator) * 2 * .pi)
-    }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor { try warpForward(input, training: training) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
     }
 }
 
-extension RandomRotation.Config: LayerConfig {
+extension RandomRotation.Config: WarpConfig {
     public static var kind: String { "random_rotation" }
     public func makeLayer() -> any Layer { RandomRotation(self) }
     public var spec: LayerSpec { .randomRotation(self) }
@@ -61,20 +47,14 @@ extension RandomRotation.Config: LayerConfig {
             self.init(factor: factor)
             return
         }
-        try checkKeys(decoder, known: WarpCodingKeys.known([.factor]), layer: "random_rotation")
-        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
-        self.init(
-            factor: try c.decode(FactorRange.self, forKey: .factor),
-            fill: try WarpFill(from: c),
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+        let c = try Self.warpSettings(decoder, factors: [.factor])
+        self.init(factor: try c.decode(FactorRange.self, forKey: .factor))
+        try decodeWarp(c)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: WarpCodingKeys.self)
         try c.encode(factor, forKey: .factor)
-        try fill.encode(to: &c)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeWarp(&c)
     }
 }

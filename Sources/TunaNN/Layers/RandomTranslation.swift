@@ -2,7 +2,7 @@ import TunaTensor
 
 /// Shifts each training image by a random fraction of its height and width (Keras's
 /// `RandomTranslation`: a factor `f` draws from [−f, f], a pair from [lower, upper]).
-public final class RandomTranslation: Layer, WarpingLayer {
+public final class RandomTranslation: ImageAugmentationLayer {
     public struct Config: Hashable, Sendable {
         public var heightFactor: FactorRange
         public var widthFactor: FactorRange
@@ -19,65 +19,46 @@ public final class RandomTranslation: Layer, WarpingLayer {
     }
 
     public let config: Config
-    public var name: String
-    let warp: ImageWarp
-    var generator = SeededGenerator(seed: 0)
 
     public init(_ config: Config) {
         self.config = config
-        self.name = config.name ?? "random_translation"
-        self.warp = ImageWarp(fill: config.fill)
+        super.init(spec: config.spec, name: config.name ?? Config.kind, fill: config.fill, seed: config.seed)
     }
 
     public convenience init(heightFactor: Float, widthFactor: Float, fill: WarpFill = WarpFill(), seed: UInt64? = nil, name: String? = nil) {
         self.init(Config(heightFactor: FactorRange(heightFactor), widthFactor: FactorRange(widthFactor), fill: fill, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { config.spec }
-    public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
-
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+    public override func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         try config.heightFactor.check("height_factor", layer: name, limit: 1)
         try config.widthFactor.check("width_factor", layer: name, limit: 1)
-        self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
-        return try warp.build(inputShape: inputShape, layer: name)
+        return try super.build(inputShape: inputShape, generator: &generator)
     }
 
-    func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
+    override func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
         let dy = config.heightFactor.draw(&generator) * Float(warp.height)
         let dx = config.widthFactor.draw(&generator) * Float(warp.width)
         return .transform(height: warp.height, width: warp.width, dy: dy, dx: dx)
     }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor { try warpForward(input, training: training) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
-    }
 }
 
-extension RandomTranslation.Config: LayerConfig {
+extension RandomTranslation.Config: WarpConfig {
     public static var kind: String { "random_translation" }
     public func makeLayer() -> any Layer { RandomTranslation(self) }
     public var spec: LayerSpec { .randomTranslation(self) }
 
     public init(from decoder: Decoder) throws {
-        try checkKeys(decoder, known: WarpCodingKeys.known([.heightFactor, .widthFactor]), layer: "random_translation")
-        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        let c = try Self.warpSettings(decoder, factors: [.heightFactor, .widthFactor])
         self.init(
             heightFactor: try c.decode(FactorRange.self, forKey: .heightFactor),
-            widthFactor: try c.decode(FactorRange.self, forKey: .widthFactor),
-            fill: try WarpFill(from: c),
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+            widthFactor: try c.decode(FactorRange.self, forKey: .widthFactor))
+        try decodeWarp(c)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: WarpCodingKeys.self)
         try c.encode(heightFactor, forKey: .heightFactor)
         try c.encode(widthFactor, forKey: .widthFactor)
-        try fill.encode(to: &c)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeWarp(&c)
     }
 }

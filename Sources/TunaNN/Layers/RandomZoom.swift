@@ -3,7 +3,7 @@ import TunaTensor
 /// Zooms each training image about its centre by a random factor (Keras's `RandomZoom`:
 /// positive factors zoom out, `0.2` draws from [−20%, +20%]); without a width factor the
 /// aspect ratio is kept.
-public final class RandomZoom: Layer, WarpingLayer {
+public final class RandomZoom: ImageAugmentationLayer {
     public struct Config: Hashable, Sendable {
         public var heightFactor: FactorRange
         public var widthFactor: FactorRange?
@@ -20,45 +20,31 @@ public final class RandomZoom: Layer, WarpingLayer {
     }
 
     public let config: Config
-    public var name: String
-    let warp: ImageWarp
-    var generator = SeededGenerator(seed: 0)
 
     public init(_ config: Config) {
         self.config = config
-        self.name = config.name ?? "random_zoom"
-        self.warp = ImageWarp(fill: config.fill)
+        super.init(spec: config.spec, name: config.name ?? Config.kind, fill: config.fill, seed: config.seed)
     }
 
     public convenience init(_ heightFactor: Float, widthFactor: Float? = nil, fill: WarpFill = WarpFill(), seed: UInt64? = nil, name: String? = nil) {
         self.init(Config(heightFactor: FactorRange(heightFactor), widthFactor: widthFactor.map(FactorRange.init), fill: fill, seed: seed, name: name))
     }
 
-    public var spec: LayerSpec { config.spec }
-    public var forwardFlopsPerSample: Int { 8 * warp.height * warp.width * warp.channels }
-
-    public func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
+    public override func build(inputShape: [Int], generator: inout SeededGenerator) throws -> [Int] {
         // A factor of −1 would zoom in infinitely.
         try config.heightFactor.check("height_factor", layer: name, limit: 0.99)
         try config.widthFactor?.check("width_factor", layer: name, limit: 0.99)
-        self.generator = config.seed.map { SeededGenerator(seed: $0) } ?? generator.split()
-        return try warp.build(inputShape: inputShape, layer: name)
+        return try super.build(inputShape: inputShape, generator: &generator)
     }
 
-    func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
+    override func drawMap(_ generator: inout SeededGenerator) -> PixelMap {
         let sy = 1 + config.heightFactor.draw(&generator)
         let sx = config.widthFactor.map { 1 + $0.draw(&generator) } ?? sy
         return .transform(height: warp.height, width: warp.width, sy: sy, sx: sx)
     }
-
-    public func forward(_ input: Tensor, training: Bool) throws -> Tensor { try warpForward(input, training: training) }
-
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try warpBackward(outputGradient, needsInputGradient: needsInputGradient)
-    }
 }
 
-extension RandomZoom.Config: LayerConfig {
+extension RandomZoom.Config: WarpConfig {
     public static var kind: String { "random_zoom" }
     public func makeLayer() -> any Layer { RandomZoom(self) }
     public var spec: LayerSpec { .randomZoom(self) }
@@ -68,22 +54,17 @@ extension RandomZoom.Config: LayerConfig {
             self.init(heightFactor: factor)
             return
         }
-        try checkKeys(decoder, known: WarpCodingKeys.known([.heightFactor, .widthFactor]), layer: "random_zoom")
-        let c = try decoder.container(keyedBy: WarpCodingKeys.self)
+        let c = try Self.warpSettings(decoder, factors: [.heightFactor, .widthFactor])
         self.init(
             heightFactor: try c.decode(FactorRange.self, forKey: .heightFactor),
-            widthFactor: try c.decodeIfPresent(FactorRange.self, forKey: .widthFactor),
-            fill: try WarpFill(from: c),
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            name: try c.decodeIfPresent(String.self, forKey: .name))
+            widthFactor: try c.decodeIfPresent(FactorRange.self, forKey: .widthFactor))
+        try decodeWarp(c)
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: WarpCodingKeys.self)
         try c.encode(heightFactor, forKey: .heightFactor)
         try c.encodeIfPresent(widthFactor, forKey: .widthFactor)
-        try fill.encode(to: &c)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encodeIfPresent(name, forKey: .name)
+        try encodeWarp(&c)
     }
 }

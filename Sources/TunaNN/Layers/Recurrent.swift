@@ -28,10 +28,10 @@ public class RecurrentLayer: Layer {
     let sequence: any RecurrentRunning
     private let makeSpec: @Sendable (RecurrentConfig) -> LayerSpec
 
-    init<Kind: RecurrentLayerKind>(_ config: RecurrentConfig, kind: Kind.Type, sequence: any RecurrentRunning) {
+    init<Kind: RecurrentLayerKind, Cell: RecurrentCell>(_ config: RecurrentConfig, kind: Kind.Type, cell: Cell) {
         self.config = config
         self.name = config.name ?? Kind.kind
-        self.sequence = sequence
+        self.sequence = RecurrentSequence(cell: cell, config: config)
         self.makeSpec = { RecurrentSettings<Kind>($0).spec }
     }
 
@@ -113,6 +113,21 @@ protocol RecurrentCell {
         stateGradient dh: UnsafeMutablePointer<Float>, carry: UnsafeMutablePointer<Float>,
         gateGradient dz: UnsafeMutablePointer<Float>, recurrentGradient: UnsafeMutablePointer<Float>?,
         previousStateGradient: UnsafeMutablePointer<Float>)
+}
+
+/// A cell with gates (LSTM, GRU), made from the layer's settings the same way.
+protocol GatedCell: RecurrentCell {
+    init(units: Int, activation: Activation, recurrentActivation: Activation, isDefault: Bool)
+}
+
+extension GatedCell {
+    /// `isDefault`: Keras's default activations run through one vectorised C kernel, decided
+    /// once here rather than at every step.
+    init(_ config: RecurrentConfig, fused: Bool = true) {
+        self.init(
+            units: config.units, activation: config.activation, recurrentActivation: config.recurrentActivation,
+            isDefault: fused && config.activation == .tanh && config.recurrentActivation == .sigmoid)
+    }
 }
 
 /// Runs a recurrent cell over `(batch, steps, features)` sequences: the input side of every

@@ -115,6 +115,13 @@ public protocol RecurrentLayerKind: RecurrentLayer {
 
 extension RecurrentLayerKind {
     public static var settingKeys: [String] { RecurrentConfig.keys }
+
+    public init(_ settings: RecurrentSettings<Self>) { self.init(settings.recurrent) }
+
+    /// `LSTM(32, returnSequences: true)`, as in Keras; other settings through `RecurrentConfig`.
+    public init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, name: String? = nil) {
+        self.init(RecurrentConfig(units: units, activation: activation, returnSequences: returnSequences, name: name))
+    }
 }
 
 /// Settings of a recurrent layer, whatever its cell (what `Bidirectional` needs to run one both ways).

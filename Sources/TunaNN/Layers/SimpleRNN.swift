@@ -9,15 +9,7 @@ public final class SimpleRNN: RecurrentLayer, RecurrentLayerKind {
     public static func box(_ settings: Config) -> LayerSpec { .simpleRNN(settings) }
 
     public init(_ config: RecurrentConfig) {
-        super.init(
-            config, kind: SimpleRNN.self,
-            sequence: RecurrentSequence(cell: SimpleRNNCell(units: config.units, activation: config.activation), config: config))
-    }
-
-    public convenience init(_ settings: Config) { self.init(settings.recurrent) }
-
-    public convenience init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, name: String? = nil) {
-        self.init(RecurrentConfig(units: units, activation: activation, returnSequences: returnSequences, name: name))
+        super.init(config, kind: SimpleRNN.self, cell: SimpleRNNCell(units: config.units, activation: config.activation))
     }
 }
 

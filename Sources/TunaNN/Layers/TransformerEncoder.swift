@@ -195,12 +195,14 @@ extension TransformerEncoder.Config: LayerConfig {
     public func makeLayer() -> any Layer { TransformerEncoder(self) }
     public var spec: LayerSpec { .transformerEncoder(self) }
 
+    /// In the order files are written: Swift's synthesised `encode(to:)` follows it.
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dropout, activation, name
         case intermediateDim = "intermediate_dim"
         case numHeads = "num_heads"
+        case dropout, activation
         case layerNormEpsilon = "layer_norm_epsilon"
         case normalizeFirst = "normalize_first"
+        case name
     }
 
     public init(from decoder: Decoder) throws {
@@ -213,16 +215,5 @@ extension TransformerEncoder.Config: LayerConfig {
             layerNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-5,
             normalizeFirst: try c.decodeIfPresent(Bool.self, forKey: .normalizeFirst) ?? false,
             name: try c.decodeIfPresent(String.self, forKey: .name))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(intermediateDim, forKey: .intermediateDim)
-        try c.encode(numHeads, forKey: .numHeads)
-        try c.encode(dropout, forKey: .dropout)
-        try c.encode(activation, forKey: .activation)
-        try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
-        try c.encode(normalizeFirst, forKey: .normalizeFirst)
-        try c.encodeIfPresent(name, forKey: .name)
     }
 }

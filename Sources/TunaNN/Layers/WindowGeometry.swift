@@ -71,52 +71,63 @@ struct WindowGeometry: Hashable, Sendable {
         return WindowGeometry(rows: rows, columns: columns, channels: channels)
     }
 
-    /// Copies every receptive field of `batch` images into the rows of `cols`
-    /// (`batch * outputPositions` rows of `patchLength`), with zeros where the window hangs over
-    /// the padding, so that the convolution becomes one matrix product.
-    func im2col(_ x: UnsafePointer<Float>, batch: Int, into cols: UnsafeMutablePointer<Float>) {
+    /// Walks the kernel rows of every receptive field of `batch` images in im2col's row order,
+    /// giving the offset of the input row a kernel row reads (nil where it lies in the padding)
+    /// and the window's first column (negative in the padding), so that im2col and its adjoint
+    /// visit the same places in the same order.
+    @inline(__always)
+    private func forEachKernelRow(batch: Int, _ body: (_ line: Int?, _ x0: Int) -> Void) {
         let c = channels, h = rows.input, w = columns.input
-        let kh = rows.kernel, kw = columns.kernel, dh = rows.dilation, dw = columns.dilation
-        let rowRun = kw * c
-        var dst = cols
         for b in 0..<batch {
-            let image = x + b * h * w * c
             for oy in 0..<rows.output {
                 let y0 = oy * rows.stride - rows.padBefore
                 for ox in 0..<columns.output {
                     let x0 = ox * columns.stride - columns.padBefore
-                    for ky in 0..<kh {
-                        let iy = y0 + ky * dh
-                        if iy < 0 || iy >= h {
-                            dst.update(repeating: 0, count: rowRun)
-                            dst += rowRun
-                            continue
-                        }
-                        let line = image + iy * w * c
-                        if dw == 1 && x0 >= 0 && x0 + kw <= w {
-                            // The common case: the kernel row is one contiguous run of the image row.
-                            // Short runs (few channels) are copied inline: a memmove call per
-                            // 3-float run costs more than the copy.
-                            let source = line + x0 * c
-                            if rowRun <= 16 {
-                                for k in 0..<rowRun { dst[k] = source[k] }
-                            } else {
-                                dst.update(from: source, count: rowRun)
-                            }
-                            dst += rowRun
-                            continue
-                        }
-                        for kx in 0..<kw {
-                            let ix = x0 + kx * dw
-                            if ix < 0 || ix >= w {
-                                dst.update(repeating: 0, count: c)
-                            } else {
-                                dst.update(from: line + ix * c, count: c)
-                            }
-                            dst += c
-                        }
+                    for ky in 0..<rows.kernel {
+                        let iy = y0 + ky * rows.dilation
+                        body(iy < 0 || iy >= h ? nil : ((b * h + iy) * w) * c, x0)
                     }
                 }
+            }
+        }
+    }
+
+    /// Copies every receptive field of `batch` images into the rows of `cols`
+    /// (`batch * outputPositions` rows of `patchLength`), with zeros where the window hangs over
+    /// the padding, so that the convolution becomes one matrix product.
+    func im2col(_ x: UnsafePointer<Float>, batch: Int, into cols: UnsafeMutablePointer<Float>) {
+        let c = channels, w = columns.input
+        let kw = columns.kernel, dw = columns.dilation
+        let rowRun = kw * c
+        var dst = cols
+        forEachKernelRow(batch: batch) { offset, x0 in
+            guard let offset else {
+                dst.update(repeating: 0, count: rowRun)
+                dst += rowRun
+                return
+            }
+            let line = x + offset
+            if dw == 1 && x0 >= 0 && x0 + kw <= w {
+                // The common case: the kernel row is one contiguous run of the image row.
+                // Short runs (few channels) are copied inline: a memmove call per 3-float run
+                // costs more than the copy.
+                let source = line + x0 * c
+                if rowRun <= 16 {
+                    for k in 0..<rowRun { dst[k] = source[k] }
+                } else {
+                    dst.update(from: source, count: rowRun)
+                }
+                dst += rowRun
+                return
+            }
+            for kx in 0..<kw {
+                let ix = x0 + kx * dw
+                if ix < 0 || ix >= w {
+                    dst.update(repeating: 0, count: c)
+                } else {
+                    dst.update(from: line + ix * c, count: c)
+                }
+                dst += c
             }
         }
     }
@@ -124,33 +135,23 @@ struct WindowGeometry: Hashable, Sendable {
     /// The adjoint of `im2col`: adds every patch gradient back onto the image positions it was
     /// read from (overwriting `dx`, which it zeroes first). Overlapping windows accumulate.
     func col2im(_ cols: UnsafePointer<Float>, batch: Int, into dx: UnsafeMutablePointer<Float>) {
-        let c = channels, h = rows.input, w = columns.input
-        let kh = rows.kernel, kw = columns.kernel, dh = rows.dilation, dw = columns.dilation
+        let c = channels, w = columns.input
+        let kw = columns.kernel, dw = columns.dilation
         dx.update(repeating: 0, count: batch * inputCount)
         var src = cols
-        for b in 0..<batch {
-            let image = dx + b * h * w * c
-            for oy in 0..<rows.output {
-                let y0 = oy * rows.stride - rows.padBefore
-                for ox in 0..<columns.output {
-                    let x0 = ox * columns.stride - columns.padBefore
-                    for ky in 0..<kh {
-                        let iy = y0 + ky * dh
-                        if iy < 0 || iy >= h {
-                            src += kw * c
-                            continue
-                        }
-                        let line = image + iy * w * c
-                        for kx in 0..<kw {
-                            let ix = x0 + kx * dw
-                            if ix >= 0 && ix < w {
-                                let target = line + ix * c
-                                for k in 0..<c { target[k] += src[k] }
-                            }
-                            src += c
-                        }
-                    }
+        forEachKernelRow(batch: batch) { offset, x0 in
+            guard let offset else {
+                src += kw * c
+                return
+            }
+            let line = dx + offset
+            for kx in 0..<kw {
+                let ix = x0 + kx * dw
+                if ix >= 0 && ix < w {
+                    let target = line + ix * c
+                    for k in 0..<c { target[k] += src[k] }
                 }
+                src += c
             }
         }
     }
@@ -185,15 +186,4 @@ func checkWindowBatch(_ x: Tensor, expected: [Int], layer: String) throws {
             "layer '\(layer)' was built for \(built) channels (input (batch, \(expected.map(String.init).joined(separator: ", ")))), got \(channels) channels in input of shape \(x.shape)")
     }
     try checkInput(x, expected: expected, layer: layer)
-}
-
-/// Decodes a window setting that Keras accepts as one number or a `[height, width]` pair.
-func decodePair<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> [Int]? {
-    guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
-    if let value = try? c.decode(Int.self, forKey: key) { return [value, value] }
-    guard let pair = try? c.decode([Int].self, forKey: key), pair.count == 2 else {
-        throw DecodingError.dataCorruptedError(
-            forKey: key, in: c, debugDescription: "\(key.stringValue) is one whole number or a [height, width] pair")
-    }
-    return pair
 }

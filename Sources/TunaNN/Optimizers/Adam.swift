@@ -24,16 +24,10 @@ public class Adam: Optimizer {
     /// The spec name ("adam", or "adamw" for `AdamW`).
     let specName: String
 
-    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+    public convenience init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
                 amsgrad: Bool = false, schedule: LearningRateSchedule? = nil, gradientOptions: GradientOptions = .init()) {
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.amsgrad = amsgrad
-        self.schedule = schedule
-        self.gradientOptions = gradientOptions
-        self.specName = "adam"
+        self.init(named: "adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  amsgrad: amsgrad, schedule: schedule, gradientOptions: gradientOptions)
     }
 
     init(named name: String, learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool,

@@ -36,17 +36,12 @@ struct BenchAccuracy: ParsableCommand {
     var json = false
 
     func run() throws {
-        let wanted = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let unknown = wanted.filter { id in !AccuracyWorkload.all.contains { $0.id == id } }
-        guard unknown.isEmpty else {
-            throw ValidationError("unknown workload(s) \(unknown.joined(separator: ", ")); available: \(AccuracyWorkload.all.map(\.id).joined(separator: ", "))")
-        }
+        let workloads = try AccuracyWorkload.selected(only)
         guard seeds > 0 else { throw ValidationError("--seeds must be positive, got \(seeds)") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         guard ["keras", "torch"].contains(referenceInit) else {
             throw ValidationError("--reference-init is 'keras' or 'torch', got '\(referenceInit)'")
         }
-        let workloads = AccuracyWorkload.all.filter { wanted.contains($0.id) }
         var torch: [String: (accuracies: [Double], seconds: Double)] = [:]
         if let reference { torch = try runReference(python: reference, ids: workloads.map(\.id)) }
         BLAS.setThreads(1)

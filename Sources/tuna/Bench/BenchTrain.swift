@@ -29,12 +29,7 @@ struct BenchTrain: ParsableCommand {
     var referenceDir = "../shared/bench"
 
     func run() throws {
-        let wanted = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let workloads = TrainWorkload.all.filter { wanted.contains($0.id) }
-        let unknown = wanted.filter { id in !TrainWorkload.all.contains { $0.id == id } }
-        if !unknown.isEmpty {
-            throw ValidationError("unknown or not yet available workload(s) \(unknown.joined(separator: ", ")); available: \(TrainWorkload.all.map(\.id).joined(separator: ", "))")
-        }
+        let workloads = try TrainWorkload.selected(only)
         let threadCounts = try threads.split(separator: ",").map { text -> Int in
             guard let n = Int(text), n > 0 else { throw ValidationError("--threads takes positive integers, got '\(text)'") }
             return n

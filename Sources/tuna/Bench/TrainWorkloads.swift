@@ -19,6 +19,15 @@ struct TrainWorkload: Sendable {
         zip(sizes, sizes.dropFirst()).reduce(0) { $0 + 2 * $1.0 * $1.1 }
     }
 
+    /// Uniform inputs and labels, seeded (the MNIST-shaped workloads): throughput does not
+    /// depend on what there is to learn.
+    static func randomClasses(rows: Int, sample: [Int], classes: Int) -> (x: Tensor, y: Tensor) {
+        var g = SeededGenerator(seed: 0)
+        let x = Tensor(shape: [rows] + sample) { _ in g.nextFloat() }
+        let y = Tensor(shape: [rows]) { _ in Float(g.nextInt(below: classes)) }
+        return (x, y)
+    }
+
     static let all: [TrainWorkload] = [seedMLP, mnistMLP, cnn, lstm]
 
     static let seedMLP = TrainWorkload(
@@ -42,12 +51,7 @@ struct TrainWorkload: Sendable {
     static let mnistMLP = TrainWorkload(
         id: "W2", name: "mnist-mlp", rows: 60_000, batchSize: 128, epochs: 1,
         forwardFlopsPerSample: denseFlops([784, 256, 128, 10]),
-        makeData: {
-            var g = SeededGenerator(seed: 0)
-            let x = Tensor(shape: [60_000, 784]) { _ in g.nextFloat() }
-            let y = Tensor(shape: [60_000]) { _ in Float(g.nextInt(below: 10)) }
-            return (x, y)
-        },
+        makeData: { randomClasses(rows: 60_000, sample: [784], classes: 10) },
         makeModel: {
             let model = try Sequential(inputShape: [784], seed: 0) {
                 Dense(256, activation: .relu)
@@ -61,12 +65,7 @@ struct TrainWorkload: Sendable {
     static let cnn = TrainWorkload(
         id: "W3", name: "cnn", rows: 10_000, batchSize: 64, epochs: 1,
         forwardFlopsPerSample: 26 * 26 * 32 * 9 * 2 + 11 * 11 * 64 * 9 * 32 * 2 + 2 * 1600 * 128 + 2 * 128 * 10,
-        makeData: {
-            var g = SeededGenerator(seed: 0)
-            let x = Tensor(shape: [10_000, 28, 28, 1]) { _ in g.nextFloat() }
-            let y = Tensor(shape: [10_000]) { _ in Float(g.nextInt(below: 10)) }
-            return (x, y)
-        },
+        makeData: { randomClasses(rows: 10_000, sample: [28, 28, 1], classes: 10) },
         makeModel: {
             let model = try Sequential(inputShape: [28, 28, 1], seed: 0) {
                 Conv2D(32, kernelSize: 3, activation: .relu)
