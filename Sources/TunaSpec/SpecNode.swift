@@ -167,7 +167,10 @@ public indirect enum SpecNode: Sendable, Hashable {
         switch self {
         case .scalar(let text, let kind, _):
             switch kind {
-            case .int: return Int(text) ?? Double(text) ?? text
+            case .int:
+                if let integer = Int(text) { return integer }
+                if let number = Double(text) { return number }
+                return text
             case .float: return Double(text.replacingOccurrences(of: "_", with: "")) ?? text
             case .bool: return ["true", "yes", "on", "True", "TRUE", "Yes", "On"].contains(text)
             case .null: return NSNull()

@@ -72,7 +72,8 @@ public struct ModelTemplate: Sendable, Hashable {
         // Resolve with the smallest and the largest value of every parameter, so that a bad
         // layer setting is reported now rather than by the first trial that draws it.
         for extreme in [false, true] {
-            let params = try space.assemble(try space.orderedParameters()) { parameter, _ in
+            let ordered = try space.orderedParameters()
+            let params = space.assemble(ordered) { parameter, _ in
                 Self.extreme(parameter.domain, high: extreme)
             }
             _ = try resolve(params)
@@ -84,7 +85,8 @@ public struct ModelTemplate: Sendable, Hashable {
     /// not divide the width, a kernel larger than the image — is reported when the study loads.
     func checkBuilds(inputShape: [Int], prefix: [LayerSpec] = [], space: SearchSpace) throws {
         for extreme in [false, true] {
-            let params = try space.assemble(try space.orderedParameters()) { parameter, _ in
+            let ordered = try space.orderedParameters()
+            let params = space.assemble(ordered) { parameter, _ in
                 Self.extreme(parameter.domain, high: extreme)
             }
             let plan = try resolve(params)

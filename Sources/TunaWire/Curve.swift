@@ -14,7 +14,7 @@ public struct CurveKeyPair: Sendable, Equatable {
     public static func generate() throws -> CurveKeyPair {
         var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZMQError.last("zmq_curve_keypair") }
-        return try CurveKeyPair(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
+        return try CurveKeyPair(publicKey: String(nulTerminated: publicKey), secretKey: String(nulTerminated: secretKey))
     }
 
     /// A pair read back from its two texts; the public key must be the secret key's.
@@ -23,7 +23,7 @@ public struct CurveKeyPair: Sendable, Equatable {
             throw CurveKeyError("a key is 40 characters of Z85 text")
         }
         var derived = [CChar](repeating: 0, count: 41)
-        guard zmq_curve_public(&derived, secretKey) == 0, String(cString: derived) == publicKey else {
+        guard zmq_curve_public(&derived, secretKey) == 0, String(nulTerminated: derived) == publicKey else {
             throw CurveKeyError("the public key does not belong to the secret key")
         }
         self.publicKey = publicKey
@@ -55,7 +55,7 @@ public enum CurveKey {
         guard raw.count == 32 else { return nil }
         var out = [CChar](repeating: 0, count: 41)
         guard zmq_z85_encode(&out, raw, 32) != nil else { return nil }
-        return String(cString: out)
+        return String(nulTerminated: out)
     }
 
     /// The `key = "value"` settings of a key file.

@@ -90,7 +90,7 @@ public final class ZMQSocket: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: 256)
         var size = buffer.count
         guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else { return nil }
-        return String(cString: buffer)
+        return String(nulTerminated: buffer)
     }
 
     /// Sets an integer option (`ZMQ_LINGER`, `ZMQ_SNDHWM`, `ZMQ_ROUTER_MANDATORY`, ...).
@@ -196,4 +196,11 @@ public enum SocketOption {
     /// Queue messages only to completed connections.
     public static let immediate = ZMQ_IMMEDIATE
     public static let reconnectInterval = ZMQ_RECONNECT_IVL
+}
+
+extension String {
+    /// The text before the first NUL of a C buffer.
+    init(nulTerminated buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
