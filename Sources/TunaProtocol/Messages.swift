@@ -160,12 +160,17 @@ public struct ShutdownMessage: Codable, Sendable, Equatable {
 /// Control client → daemon: tune this study (the file's text and absolute path).
 public struct SubmitMessage: Codable, Sendable, Equatable {
     public var studyText: String
+    /// The study file's name on the client, for messages only: the daemon never opens it.
     public var studyFile: String
     public var trials: Int?
-    public init(studyText: String, studyFile: String, trials: Int? = nil) {
+    /// The study's data file, whose bytes travel as the message's attachment (checked against
+    /// this hash): the daemon never reads a path that a message names.
+    public var dataset: DatasetMessage?
+    public init(studyText: String, studyFile: String, trials: Int? = nil, dataset: DatasetMessage? = nil) {
         self.studyText = studyText
         self.studyFile = studyFile
         self.trials = trials
+        self.dataset = dataset
     }
 }
 

@@ -20,21 +20,14 @@ public final class ActiveStudy {
     private(set) var waiting: [Int64] = []
     /// Stopped by `tuna stop`: no new trials are handed out.
     public internal(set) var stopped = false
-    /// The data file's bytes and hash, sent to workers that do not have it cached.
-    let dataset: (hash: String, bytes: [UInt8], fileExtension: String)?
+    /// The data file, sent to workers that do not have it cached.
+    let dataset: StoredDataset?
 
-    init(study: Study, record: StudyRecord, budget: Int, store: any TrialStore) throws {
+    init(study: Study, record: StudyRecord, budget: Int, store: any TrialStore, dataset: StoredDataset?) throws {
         self.study = study
         self.record = record
         self.budget = budget
-        if let data = study.data {
-            guard let bytes = FileManager.default.contents(atPath: data.path) else {
-                throw Scheduler.SchedulerError(description: "cannot read the data file \(data.path)")
-            }
-            dataset = (sha256Hex(bytes), Array(bytes), URL(fileURLWithPath: data.path).pathExtension)
-        } else {
-            dataset = nil
-        }
+        self.dataset = dataset
         sampler = study.search.algorithm.make(seed: study.search.seed)
         pruner = (study.search.pruner ?? .none).pruner
         for trial in try store.trials(study: record.id, states: nil) {

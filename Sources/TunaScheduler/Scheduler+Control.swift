@@ -13,7 +13,7 @@ extension Scheduler {
         }
         switch envelope.type {
         case .submit:
-            return submit(try envelope.decode(SubmitMessage.self))
+            return submit(try envelope.decode(SubmitMessage.self), attachment: envelope.attachment)
         case .stopStudy:
             let request = try envelope.decode(StopStudyMessage.self)
             guard let active = studies.first(where: { $0.study.name == request.study }) else {
@@ -28,12 +28,21 @@ extension Scheduler {
         }
     }
 
-    func submit(_ submit: SubmitMessage) -> ReplyMessage {
+    func submit(_ submit: SubmitMessage, attachment: [UInt8]?) -> ReplyMessage {
         let study: Study
+        var dataset: StoredDataset?
         do {
-            study = try options.parseStudy(submit.studyText, submit.studyFile)
+            if let declared = submit.dataset {
+                dataset = try Self.receivedDataset(declared, bytes: attachment)
+            } else if attachment != nil {
+                return ReplyMessage(ok: false, message: "a submission carries data bytes only with a declared data set")
+            }
+            study = try options.parseStudy(submit.studyText, submit.studyFile, try dataset.map(privateCopy))
         } catch {
             return ReplyMessage(ok: false, message: "\(error)")
+        }
+        if study.data != nil && dataset == nil {
+            return ReplyMessage(ok: false, message: "study \(study.name) needs its data file sent with it (`tuna submit` sends it); the daemon does not read paths named in a submission")
         }
         if let trials = submit.trials, trials < 1 {
             return ReplyMessage(ok: false, message: "the trial budget must be at least 1, got \(trials)")
@@ -62,11 +71,27 @@ extension Scheduler {
             studies.removeAll { $0 === active }
         }
         do {
-            let active = try add(study, trialBudget: submit.trials)
+            let active = try add(study, trialBudget: submit.trials, dataset: dataset)
             log("study \(study.name) accepted: \(active.finishedCount)/\(active.budget) trials done")
             return ReplyMessage(ok: true, message: "study \(study.name) accepted: \(active.finishedCount)/\(active.budget) trials done", studies: statuses, workers: workers.count)
         } catch {
             return ReplyMessage(ok: false, message: "\(error)")
         }
+    }
+}
+
+extension Scheduler {
+    /// The submitted bytes, checked against the hash they were declared with.
+    static func receivedDataset(_ declared: DatasetMessage, bytes: [UInt8]?) throws -> StoredDataset {
+        guard let bytes else { throw SchedulerError(description: "the submission declares a data set but carries no bytes") }
+        let actual = sha256Hex(Data(bytes))
+        guard actual == declared.hash else {
+            throw SchedulerError(description: "the submitted data hash to \(actual.prefix(12)), not the declared \(logSafe(declared.hash.prefix(12)))")
+        }
+        let fileExtension = declared.fileExtension.lowercased()
+        guard fileExtension.count <= 8, fileExtension.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw SchedulerError(description: "the data file's extension '\(logSafe(declared.fileExtension, limit: 16))' is not a short alphanumeric one")
+        }
+        return StoredDataset(hash: actual, fileExtension: fileExtension, bytes: Data(bytes))
     }
 }

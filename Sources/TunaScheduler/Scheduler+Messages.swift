@@ -17,6 +17,8 @@ struct WorkerState {
     var studiesSent: Set<String> = []
     /// The worker runs command objectives (it said so in its hello).
     var allowsCommands = false
+    /// The trial for which the worker was last sent a data set.
+    var datasetSentFor: Int64?
 }
 
 extension Scheduler {
@@ -120,13 +122,21 @@ extension Scheduler {
             break
         case .needDataset:
             let request = try envelope.decode(DatasetMessage.self)
-            guard let dataset = studies.lazy.compactMap(\.dataset).first(where: { $0.hash == request.hash }) else {
-                log("\(worker.name) asked for an unknown data set \(logSafe(request.hash.prefix(16)))")
+            // A worker gets the data of the trial it holds, once per trial: a peer asking again
+            // and again must not make the daemon queue copies of a large file.
+            guard let trial = worker.trialID, let dataset = studies.first(where: { $0.running[trial] != nil })?.dataset,
+                  dataset.hash == request.hash else {
+                log("\(worker.name) asked for a data set \(logSafe(request.hash.prefix(16))) that its trial does not use")
                 return
             }
+            guard worker.datasetSentFor != trial else {
+                log("\(worker.name) asked again for the data set \(dataset.hash.prefix(12)); not sent twice for one trial")
+                return
+            }
+            workers[identity]?.datasetSentFor = trial
             log("sending the data set \(dataset.hash.prefix(12)) (\(dataset.bytes.count) bytes) to \(worker.name)")
             send(identity, try Envelope(
-                .dataset, DatasetMessage(hash: dataset.hash, fileExtension: dataset.fileExtension), attachment: dataset.bytes))
+                .dataset, DatasetMessage(hash: dataset.hash, fileExtension: dataset.fileExtension), attachment: Array(dataset.bytes)))
         case .progress:
             let progress = try envelope.decode(ProgressMessage.self)
             guard let study = study(owning: progress.trialID, worker: worker, what: "a progress report") else { return }

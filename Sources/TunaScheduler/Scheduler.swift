@@ -23,10 +23,12 @@ public final class Scheduler {
         /// Stop (and shut the workers down) once every study has used its trial budget.
         public var exitWhenDone: Bool
         public var log: @Sendable (String) -> Void
-        /// Reads a submitted study. The default checks the file's structure only; the `tuna`
-        /// command passes the full check (layers, preprocessing, network sizes), which needs
-        /// the engine this target does not link.
-        public var parseStudy: @Sendable (_ text: String, _ file: String) throws -> Study
+        /// Reads a study that reached the scheduler as text (submitted, or resumed from the
+        /// store) with its data set at `dataPath` (a private copy) instead of any path the text
+        /// names. The default checks the file's structure only; the `tuna` command passes the
+        /// full check (layers, preprocessing, data, network sizes), which needs the engine this
+        /// target does not link.
+        public var parseStudy: @Sendable (_ text: String, _ file: String, _ dataPath: String?) throws -> Study
         /// CURVE authentication: the daemon's key pair and the keys it admits, by role. Nil
         /// means every peer that reaches the socket may do everything (loopback only; the
         /// `tuna` command refuses other addresses without keys unless told `--insecure`).
@@ -37,7 +39,7 @@ public final class Scheduler {
 
         public init(bind: String = "tcp://127.0.0.1:5555", heartbeat: Double = 1, liveness: Int = 3,
                     exitWhenDone: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in },
-                    parseStudy: @escaping @Sendable (String, String) throws -> Study = { try Study.parse(text: $0, file: $1) },
+                    parseStudy: @escaping @Sendable (String, String, String?) throws -> Study = Scheduler.parseStructure,
                     security: Security? = nil, acceptsSubmissions: Bool = true) {
             self.bind = bind
             self.heartbeat = heartbeat
@@ -48,6 +50,13 @@ public final class Scheduler {
             self.security = security
             self.acceptsSubmissions = acceptsSubmissions
         }
+    }
+
+    /// The default study reader: structure only, the data path replaced by the private copy.
+    public static func parseStructure(_ text: String, _ file: String, _ dataPath: String?) throws -> Study {
+        var study = try Study.parse(text: text, file: file, checkFiles: false)
+        if let dataPath { study.data?.path = dataPath }
+        return study
     }
 
     /// The daemon's CURVE identity and who it admits.
@@ -96,7 +105,13 @@ public final class Scheduler {
         endpoint = socket.lastEndpoint ?? options.bind
     }
 
-    deinit { authenticator?.stop() }
+    /// Where `privateCopy` writes, removed with the scheduler.
+    var privateFolder: URL?
+
+    deinit {
+        authenticator?.stop()
+        if let privateFolder { try? FileManager.default.removeItem(at: privateFolder) }
+    }
 
     public struct SchedulerError: Error, CustomStringConvertible {
         public var description: String
@@ -104,44 +119,88 @@ public final class Scheduler {
 
     func log(_ message: String) { options.log(message) }
 
-    /// Adds a study: a new one is created in the store; a known one (same name) resumes, with
-    /// trials left RUNNING by a crash put back to WAITING. A changed study file is refused.
+    /// Adds a study given by this machine's user (`tuna run`, a daemon's own start): its data
+    /// file is read from the study's path. A new study is created in the store; a known one
+    /// (same name) resumes, with trials left RUNNING by a crash put back to WAITING. A changed
+    /// study file, or a changed data file, is refused.
     @discardableResult
     public func add(_ study: Study, trialBudget: Int? = nil) throws -> ActiveStudy {
+        try add(study, trialBudget: trialBudget, dataset: try study.data.map { try Self.readDataset($0.path) })
+    }
+
+    /// A local data file as the store keeps it.
+    static func readDataset(_ path: String) throws -> StoredDataset {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw SchedulerError(description: "cannot read the data file \(path)")
+        }
+        return StoredDataset(hash: sha256Hex(bytes), fileExtension: URL(fileURLWithPath: path).pathExtension.lowercased(), bytes: bytes)
+    }
+
+    /// Adds a study whose data file came as bytes (kept in the store, so a restarted daemon
+    /// serves them without the client and never reads a path a message named).
+    @discardableResult
+    func add(_ study: Study, trialBudget: Int?, dataset: StoredDataset?) throws -> ActiveStudy {
         let budget = trialBudget ?? study.search.trials
         let record: StudyRecord
         if let existing = try store.study(named: study.name) {
             guard existing.studyHash == study.hash else {
                 throw SchedulerError(description: "study '\(study.name)' exists in the database with a different study file; rename the study or use another database")
             }
+            if case .string(let recorded)? = existing.settings["dataset"], let dataset, dataset.hash != recorded {
+                throw SchedulerError(description: "study '\(study.name)' was started on another version of its data file (SHA-256 \(recorded.prefix(12)), now \(dataset.hash.prefix(12))); rename the study or use another database")
+            }
+            if let dataset { try store.putDataset(dataset) }
             let requeued = try store.requeueRunningTrials(study: existing.id)
             if requeued > 0 { log("study \(study.name): \(requeued) interrupted trial(s) back in the queue") }
             try store.setStudyState(.running, study: existing.id)
             record = existing
         } else {
+            if let dataset { try store.putDataset(dataset) }
+            var settings: [String: JSONValue] = ["path": .string(Self.absolute(study.file))]
+            if let dataset { settings["dataset"] = .string(dataset.hash) }
             record = try store.createStudy(NewStudy(
                 name: study.name, studyFile: study.text, studyHash: study.hash,
                 direction: study.search.direction == .minimize ? .minimize : .maximize,
-                metric: study.search.metric, trialBudget: budget,
-                settings: ["path": .string(Self.absolute(study.file))]))
+                metric: study.search.metric, trialBudget: budget, settings: settings))
         }
-        let active = try ActiveStudy(study: study, record: record, budget: budget, store: store)
+        let active = try ActiveStudy(study: study, record: record, budget: budget, store: store, dataset: dataset)
         studies.append(active)
         return active
     }
 
     /// Picks up every unfinished study in the database (a daemon restarting after a stop or a
-    /// crash), parsing each from the text stored with it.
+    /// crash), parsing each from the text stored with it and serving its data from the store.
     public func resumeUnfinished() throws {
         for record in try store.unfinishedStudies() where !studies.contains(where: { $0.record.id == record.id }) {
             guard case .string(let path)? = record.settings["path"] else { continue }
             do {
-                let study = try options.parseStudy(record.studyFile, path)
-                try add(study, trialBudget: record.trialBudget)
+                var dataset: StoredDataset?
+                if case .string(let hash)? = record.settings["dataset"] {
+                    guard let stored = try store.dataset(hash: hash) else {
+                        throw SchedulerError(description: "its data set \(hash.prefix(12)) is not in the database")
+                    }
+                    dataset = stored
+                }
+                let study = try options.parseStudy(record.studyFile, path, try dataset.map(privateCopy))
+                if study.data != nil && dataset == nil {
+                    throw SchedulerError(description: "it was stored without its data set (a database from an older Tuna); submit it again")
+                }
+                try add(study, trialBudget: record.trialBudget, dataset: dataset)
             } catch {
                 log("study \(record.name) cannot be resumed: \(error)")
             }
         }
+    }
+
+    /// A data set's bytes as a file only this process reads, named by its checked hash, for
+    /// the study checks that load data (the target column, the classes).
+    func privateCopy(_ dataset: StoredDataset) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-scheduler-\(getpid())-\(ObjectIdentifier(self).hashValue)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        privateFolder = folder
+        let file = folder.appendingPathComponent(dataset.hash + "." + (dataset.fileExtension.isEmpty ? "data" : dataset.fileExtension))
+        if !FileManager.default.fileExists(atPath: file.path) { try dataset.bytes.write(to: file, options: .atomic) }
+        return file.path
     }
 
     static func absolute(_ path: String) -> String {

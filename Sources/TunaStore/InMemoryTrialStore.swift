@@ -12,6 +12,7 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
         var folds: [Int64: [Int: FoldValue]] = [:]
         var intermediate: [Int64: [Int: Double?]] = [:]
         var artifacts: [Int64: [String: Artifact]] = [:]
+        var datasets: [String: StoredDataset] = [:]
     }
 
     private let lock = NSRecursiveLock()
@@ -265,6 +266,18 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
             if let saved { state = saved }
             throw error
         }
+    }
+
+    // MARK: Data sets
+
+    public func putDataset(_ dataset: StoredDataset) throws {
+        locked {
+            if state.datasets[dataset.hash] == nil { state.datasets[dataset.hash] = dataset }
+        }
+    }
+
+    public func dataset(hash: String) throws -> StoredDataset? {
+        locked { state.datasets[hash] }
     }
 
     // MARK: Artifacts

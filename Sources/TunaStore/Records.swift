@@ -149,3 +149,17 @@ public struct Artifact: Sendable, Equatable {
     public var data: Data
     public var createdAt: Date
 }
+
+/// A data file kept by its content (SHA-256, hex).
+public struct StoredDataset: Sendable, Equatable {
+    public var hash: String
+    /// `csv`, `npz`, …: how the bytes are read.
+    public var fileExtension: String
+    public var bytes: Data
+
+    public init(hash: String, fileExtension: String, bytes: Data) {
+        self.hash = hash
+        self.fileExtension = fileExtension
+        self.bytes = bytes
+    }
+}

@@ -154,6 +154,16 @@ extension SQLiteTrialStore {
         }
     }
 
+    // MARK: Data sets
+
+    public func dataset(hash: String) throws -> StoredDataset? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT file_extension, data FROM datasets WHERE hash = ?", arguments: [hash]).map { row in
+                StoredDataset(hash: hash, fileExtension: try row.decode(atIndex: 0), bytes: try row.decode(atIndex: 1))
+            }
+        }
+    }
+
     // MARK: Artifacts
 
     public func artifact(trial: Int64, kind: String) throws -> Artifact? {

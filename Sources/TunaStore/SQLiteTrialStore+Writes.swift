@@ -189,6 +189,27 @@ extension SQLiteTrialStore {
         }
     }
 
+    // MARK: Data sets
+
+    public func putDataset(_ dataset: StoredDataset) throws {
+        let (seconds, _) = stamp()
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO datasets (hash, file_extension, data, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [dataset.hash, dataset.fileExtension, dataset.bytes, seconds])
+        }
+    }
+
+    /// Copies the write-ahead log into the database file and empties it.
+    public func checkpoint() throws {
+        guard !isReadOnly else { return }
+        do {
+            try dbQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw Self.storeError(error, path: path, opening: false)
+        }
+    }
+
     // MARK: Artifacts
 
     public func putArtifact(trial: Int64, kind: String, data: Data) throws {

@@ -7,13 +7,17 @@ import GRDB
 /// without knowing GRDB. Migrations are append-only: never edit one that has shipped.
 enum Schema {
     /// The schema version this build writes and understands.
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 studies, trials, values, artifacts") { db in
             try db.execute(sql: v1)
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        migrator.registerMigration("v2 data sets") { db in
+            try db.execute(sql: v2)
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return migrator
     }
@@ -94,9 +98,21 @@ enum Schema {
         );
         """
 
+    /// Data files by content: a submitted study's data travel with it into the database, so
+    /// the daemon never opens a path a message names, resumes after a restart without the
+    /// client, and a copy of the file is a copy of the whole study.
+    static let v2 = """
+        CREATE TABLE datasets (
+            hash TEXT PRIMARY KEY,
+            file_extension TEXT NOT NULL,
+            data BLOB NOT NULL,
+            created_at REAL NOT NULL
+        );
+        """
+
     /// Tables this schema creates; anything else in a version-0 file means someone else's file.
     static let ownTables: Set<String> = [
-        "studies", "trials", "trial_params", "trial_values", "trial_intermediate", "artifacts",
+        "studies", "trials", "trial_params", "trial_values", "trial_intermediate", "artifacts", "datasets",
         "grdb_migrations", "sqlite_sequence",
     ]
 

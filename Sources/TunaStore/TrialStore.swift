@@ -76,6 +76,12 @@ public protocol TrialStore: Sendable {
     /// writes). Calls from other threads wait until the batch ends: do not wait for them in it.
     func batch<T>(_ body: () throws -> T) throws -> T
 
+    // MARK: Data sets
+
+    /// Keeps a data file by its hash; storing a hash again changes nothing (same content).
+    func putDataset(_ dataset: StoredDataset) throws
+    func dataset(hash: String) throws -> StoredDataset?
+
     // MARK: Artifacts
 
     /// Stores (or replaces) the blob of `kind` for a trial.
@@ -84,6 +90,10 @@ public protocol TrialStore: Sendable {
 }
 
 extension TrialStore {
+    /// Makes the store whole in its main file (SQLite: a WAL checkpoint), so that copying the
+    /// file copies everything; nothing to do for stores without a log.
+    public func checkpoint() throws {}
+
     /// For backends without transactions: each call is still atomic on its own.
     public func batch<T>(_ body: () throws -> T) throws -> T {
         try body()

@@ -109,8 +109,11 @@ public final class Worker {
         var silentSince = Date()
 
         func send(_ envelope: Envelope) throws {
-            try socket.send(envelope.frames)
-            lastSent = Date()
+            // Hello and heartbeats never wait: with no connection (a daemon that refused this
+            // worker's key, a cut link) a blocking send would hang the loop past giving up.
+            // Reports do wait, so a result is not lost to a moment without a connection.
+            let fireAndForget = envelope.type == .hello || envelope.type == .heartbeat
+            if try socket.send(envelope.frames, dontWait: fireAndForget) { lastSent = Date() }
         }
         try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands)))
 

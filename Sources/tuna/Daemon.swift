@@ -84,8 +84,17 @@ struct Submit: ParsableCommand {
 
     func run() throws {
         let parsed = try loadStudy(study)
-        let path = parsed.file.hasPrefix("/") ? parsed.file : FileManager.default.currentDirectoryPath + "/" + parsed.file
-        try printReply(try controlRequest(to, try Envelope(.submit, SubmitMessage(studyText: parsed.text, studyFile: path, trials: trials)), keys: keys))
+        // The data file travels with the study, by content: the daemon reads no paths of ours.
+        var dataset: DatasetMessage?, bytes: [UInt8]?
+        if let data = parsed.data {
+            guard let contents = FileManager.default.contents(atPath: data.path) else {
+                throw ValidationError("cannot read the data file \(data.path)")
+            }
+            dataset = DatasetMessage(hash: sha256Hex(contents), fileExtension: URL(fileURLWithPath: data.path).pathExtension)
+            bytes = Array(contents)
+        }
+        let message = SubmitMessage(studyText: parsed.text, studyFile: (parsed.file as NSString).lastPathComponent, trials: trials, dataset: dataset)
+        try printReply(try controlRequest(to, try Envelope(.submit, message, attachment: bytes), keys: keys, timeout: 30))
     }
 }
 

@@ -112,7 +112,13 @@ func openStore(_ path: String) throws -> (store: SQLiteTrialStore, lock: WriterL
 }
 
 /// How the `tuna` command reads studies that reach a scheduler: with every check, engine included.
-let parseCheckedStudy: @Sendable (String, String) throws -> Study = { try Study.parseChecked(text: $0, file: $1) }
+let parseCheckedStudy: @Sendable (String, String, String?) throws -> Study = { text, file, dataPath in
+    guard let dataPath else { return try Study.parseChecked(text: text, file: file) }
+    var study = try Study.parse(text: text, file: file, checkFiles: false)
+    study.data?.path = dataPath
+    try study.checkNetwork()
+    return study
+}
 
 /// SIGINT and SIGTERM ask the loop to stop cleanly instead of killing the process.
 final class StopSignal: @unchecked Sendable {

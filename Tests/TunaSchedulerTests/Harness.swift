@@ -26,13 +26,22 @@ final class Harness {
         var all: [String] { lock.withLock { lines } }
     }
 
-    init(backend: StoreKind, heartbeat: Double = 0.2, liveness: Int = 3, security: Scheduler.Security? = nil) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-scheduler-tests-\(UUID().uuidString)")
+    convenience init(backend: StoreKind, heartbeat: Double = 0.2, liveness: Int = 3, security: Scheduler.Security? = nil) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-scheduler-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store: any TrialStore
         switch backend {
         case .sqlite: store = try SQLiteTrialStore(path: folder.appendingPathComponent("trials.sqlite").path)
         case .memory: store = InMemoryTrialStore()
         }
+        try self.init(store: store, folder: folder, heartbeat: heartbeat, liveness: liveness, security: security)
+    }
+
+    init(store: any TrialStore, folder: URL? = nil, heartbeat: Double = 0.2, liveness: Int = 3, security: Scheduler.Security? = nil) throws {
+        let folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("tuna-scheduler-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        self.folder = folder
+        self.store = store
         let box = logBox
         scheduler = try Scheduler(store: store, options: .init(
             bind: "tcp://127.0.0.1:*", heartbeat: heartbeat, liveness: liveness, exitWhenDone: true,

@@ -279,3 +279,73 @@ import TunaWire
         try harness.expectConsistent()
     }
 }
+
+/// Submissions carry their data; the daemon opens no path that a message names, keeps the
+/// bytes in the store and serves them after a restart.
+@Suite struct SubmissionTests {
+    static let csv = "a,b,target\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
+
+    static func networkStudy(path: String) -> String {
+        """
+        name: net
+        data: {path: \(path), target: target}
+        model: {layers: [{dense: {units: 2, activation: softmax}}], loss: sparse_categorical_crossentropy, epochs: 1}
+        search: {algorithm: random, trials: 1, metric: accuracy, parameters: {lr: {float: [0.001, 0.1]}}}
+        """
+    }
+
+    @Test func aStudyNamingAPathOnTheDaemonGetsNothingFromIt() throws {
+        let harness = try Harness(backend: .sqlite)
+        let client = try harness.worker("client")
+        try client.send(.submit, SubmitMessage(studyText: Self.networkStudy(path: "/etc/passwd"), studyFile: "evil.yaml"))
+        let reply = try #require(try client.expect(.reply)?.decode(ReplyMessage.self))
+        #expect(!reply.ok && reply.message.contains("does not read paths"), "\(reply.message)")
+        #expect(try harness.store.studies().isEmpty)
+    }
+
+    @Test func bytesThatDoNotMatchTheirHashAreRefused() throws {
+        let harness = try Harness(backend: .memory)
+        let client = try harness.worker("client")
+        let declared = DatasetMessage(hash: sha256Hex(Data("other".utf8)), fileExtension: "csv")
+        try client.send(try Envelope(.submit, SubmitMessage(studyText: Self.networkStudy(path: "data.csv"), studyFile: "s.yaml", dataset: declared),
+                                     attachment: Array(Self.csv.utf8)))
+        let reply = try #require(try client.expect(.reply)?.decode(ReplyMessage.self))
+        #expect(!reply.ok && reply.message.contains("not the declared"), "\(reply.message)")
+        let badExtension = DatasetMessage(hash: sha256Hex(Data(Self.csv.utf8)), fileExtension: "../../x")
+        try client.send(try Envelope(.submit, SubmitMessage(studyText: Self.networkStudy(path: "data.csv"), studyFile: "s.yaml", dataset: badExtension),
+                                     attachment: Array(Self.csv.utf8)))
+        #expect(try client.expect(.reply)?.decode(ReplyMessage.self).message.contains("alphanumeric") == true)
+    }
+
+    @Test func submittedDataAreServedAgainAfterARestart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("daemon.sqlite").path
+        let hash = sha256Hex(Data(Self.csv.utf8))
+        do {
+            let harness = try Harness(store: try SQLiteTrialStore(path: database))
+            let client = try harness.worker("client")
+            // The path in the text names nothing on this machine: the bytes come with it.
+            try client.send(try Envelope(.submit, SubmitMessage(
+                studyText: Self.networkStudy(path: "/nowhere/data.csv"), studyFile: "net.yaml",
+                dataset: DatasetMessage(hash: hash, fileExtension: "csv")), attachment: Array(Self.csv.utf8)))
+            let reply = try #require(try client.expect(.reply)?.decode(ReplyMessage.self))
+            #expect(reply.ok, "\(reply.message)")
+            try harness.store.checkpoint()
+        }
+        // A new scheduler on the same file resumes the study and serves the stored bytes.
+        let harness = try Harness(store: try SQLiteTrialStore(path: database))
+        try harness.scheduler.resumeUnfinished()
+        #expect(harness.scheduler.statuses.map(\.name) == ["net"], "\(harness.log)")
+        let worker = try harness.worker("w1")
+        try worker.join()
+        let assignment = try #require(try worker.assignment())
+        #expect(assignment.datasetHash == hash)
+        try worker.send(.needDataset, DatasetMessage(hash: hash, fileExtension: ""))
+        let dataset = try #require(try worker.expect(.dataset))
+        #expect(dataset.attachment == Array(Self.csv.utf8))
+        try worker.send(.needDataset, DatasetMessage(hash: hash, fileExtension: ""))
+        #expect(try worker.receivesNothing(.dataset), "one transfer per trial")
+    }
+}

@@ -111,9 +111,9 @@ struct SQLiteStoreTests {
         try withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("trials.sqlite").path
             let store = try SQLiteTrialStore(path: path)
-            try store.executeRaw("PRAGMA user_version = 2")
+            try store.executeRaw("PRAGMA user_version = \(Schema.version + 1)")
             try store.close()
-            let expected = StoreError.newerSchema(path: path, found: 2, supported: 1)
+            let expected = StoreError.newerSchema(path: path, found: Schema.version + 1, supported: Schema.version)
             #expect(throws: expected) { try SQLiteTrialStore(path: path) }
             #expect(throws: expected) { try SQLiteTrialStore(readOnlyPath: path) }
             #expect(expected.description.contains(path) && expected.description.contains("upgrade tuna"))
@@ -121,9 +121,9 @@ struct SQLiteStoreTests {
             // A migration this build does not know, even with the version left alone.
             let other = dir.appendingPathComponent("other.sqlite").path
             let second = try SQLiteTrialStore(path: other)
-            try second.executeRaw("INSERT INTO grdb_migrations (identifier) VALUES ('v2 future')")
+            try second.executeRaw("INSERT INTO grdb_migrations (identifier) VALUES ('v999 future')")
             try second.close()
-            #expect(throws: StoreError.newerSchema(path: other, found: 2, supported: 1)) {
+            #expect(throws: StoreError.newerSchema(path: other, found: Schema.version + 1, supported: Schema.version)) {
                 try SQLiteTrialStore(path: other)
             }
         }

@@ -255,4 +255,18 @@ struct TrialStoreConformance {
             #expect(try store.bestTrial(study: study.id)?.value == 8)
         }
     }
+
+    @Test(arguments: StoreBackend.all)
+    func dataSetsAreKeptByHashOnce(_ backend: StoreBackend) throws {
+        try withTemporaryDirectory { dir in
+            let store = try backend.make(dir, TestClock().closure)
+            let bytes = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            let dataset = StoredDataset(hash: String(repeating: "c", count: 64), fileExtension: "csv", bytes: bytes)
+            #expect(try store.dataset(hash: dataset.hash) == nil)
+            try store.putDataset(dataset)
+            try store.putDataset(StoredDataset(hash: dataset.hash, fileExtension: "npz", bytes: Data([1])))  // same hash: kept
+            #expect(try store.dataset(hash: dataset.hash) == dataset)
+            try store.checkpoint()
+        }
+    }
 }
