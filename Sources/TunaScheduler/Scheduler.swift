@@ -33,6 +33,9 @@ public final class Scheduler {
         /// means every peer that reaches the socket may do everything (loopback only; the
         /// `tuna` command refuses other addresses without keys unless told `--insecure`).
         public var security: Security?
+        /// The largest message a peer may send (a submitted data file travels in one); a larger
+        /// one closes that peer's connection before it is read into memory.
+        public var maxMessageBytes: Int64
         /// Whether control clients may submit and stop studies (`tuna daemon`), or only ask for
         /// status (`tuna run`, whose workers may run commands of the study it was given).
         public var acceptsSubmissions: Bool
@@ -40,7 +43,7 @@ public final class Scheduler {
         public init(bind: String = "tcp://127.0.0.1:5555", heartbeat: Double = 1, liveness: Int = 3,
                     exitWhenDone: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in },
                     parseStudy: @escaping @Sendable (String, String, String?) throws -> Study = Scheduler.parseStructure,
-                    security: Security? = nil, acceptsSubmissions: Bool = true) {
+                    security: Security? = nil, acceptsSubmissions: Bool = true, maxMessageBytes: Int64 = 512 << 20) {
             self.bind = bind
             self.heartbeat = heartbeat
             self.liveness = liveness
@@ -49,6 +52,7 @@ public final class Scheduler {
             self.parseStudy = parseStudy
             self.security = security
             self.acceptsSubmissions = acceptsSubmissions
+            self.maxMessageBytes = maxMessageBytes
         }
     }
 
@@ -96,6 +100,7 @@ public final class Scheduler {
         }
         socket = try ZMQSocket(context, .router)
         try socket.setOption(SocketOption.routerMandatory, 1)
+        try socket.setMaximumMessageSize(options.maxMessageBytes)
         if let security = options.security { try socket.makeCurveServer(security.keyPair) }
         do {
             try socket.bind(options.bind)
@@ -260,6 +265,8 @@ public final class Scheduler {
         for study in studies where study.isDone {
             try store.setStudyState(.finished, study: study.record.id)
         }
+        // Whole in its main file: copying the database after a clean stop copies the study.
+        try store.checkpoint()
     }
 
     /// Every study's progress.

@@ -76,6 +76,10 @@ public protocol TrialStore: Sendable {
     /// writes). Calls from other threads wait until the batch ends: do not wait for them in it.
     func batch<T>(_ body: () throws -> T) throws -> T
 
+    /// Makes the store whole in its main file (SQLite: a WAL checkpoint), so that copying the
+    /// file copies everything.
+    func checkpoint() throws
+
     // MARK: Data sets
 
     /// Keeps a data file by its hash; storing a hash again changes nothing (same content).
@@ -90,8 +94,7 @@ public protocol TrialStore: Sendable {
 }
 
 extension TrialStore {
-    /// Makes the store whole in its main file (SQLite: a WAL checkpoint), so that copying the
-    /// file copies everything; nothing to do for stores without a log.
+    /// Nothing to do for stores without a log.
     public func checkpoint() throws {}
 
     /// For backends without transactions: each call is still atomic on its own.

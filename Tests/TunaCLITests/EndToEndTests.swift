@@ -120,6 +120,12 @@ import TunaWire
         let before = try reader.trials(study: record.id, states: [.complete])
         #expect(before.count >= 3 && before.count < 10)
         #expect(try reader.trials(study: record.id, states: [.running]).isEmpty, "running trials went back to waiting")
+        // A clean stop leaves everything in the main file: a copy of it alone is the study.
+        let copy = workspace.url.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: workspace.db, toPath: copy)
+        let copied = try SQLiteTrialStore(readOnlyPath: copy)
+        let copiedRecord = try #require(try copied.study(named: "e2e-resume"))
+        #expect(try copied.trials(study: copiedRecord.id, states: [.complete]).map(\.id) == before.map(\.id))
 
         let (status, _, errors) = try TunaProcess.run(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url)
         #expect(status == 0, "\(errors)")
