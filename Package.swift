@@ -31,6 +31,7 @@ let package = Package(
         .target(
             name: "CTunaLoops",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno"])]),
+        .target(name: "CTunaSystem"),
         .target(name: "TunaBase"),
         /// The one seeded generator, shared by the network engine and the samplers.
         .target(name: "TunaRandom", swiftSettings: optimized),
@@ -53,7 +54,7 @@ let package = Package(
         .target(name: "TunaTemplate", dependencies: ["TunaSpec", "TunaNN", "TunaData"]),
         .target(
             name: "TunaWorker",
-            dependencies: ["TunaTemplate", "TunaSpec", "TunaProtocol", "TunaWire", "TunaNN", "TunaData"]),
+            dependencies: ["TunaTemplate", "TunaSpec", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "CTunaSystem"]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         .executableTarget(
             name: "tuna",

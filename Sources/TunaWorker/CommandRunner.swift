@@ -24,18 +24,35 @@ public struct CommandRunner: Sendable {
     public var objective: CommandObjective
     /// The folder the program runs in (the study file's folder, so relative paths work).
     public var workingDirectory: String
+    /// What to run the program through (`tuna command-guard --`), so that it and whatever it
+    /// starts are killed with the trial; empty runs the program directly.
+    public var launcher: [String]
 
-    public init(objective: CommandObjective, workingDirectory: String) {
+    /// How much of each output stream is kept: the last line holds the score and the end of
+    /// standard error says why a run failed; a program printing gigabytes must not cost them.
+    static let keptBytes = 64 << 10
+
+    public init(objective: CommandObjective, workingDirectory: String, launcher: [String] = []) {
         self.objective = objective
         self.workingDirectory = workingDirectory
+        self.launcher = launcher
     }
 
     public func run(params: Parameters, metric: String) throws -> CommandOutcome {
         let arguments = objective.arguments(for: params)
         guard let program = arguments.first else { throw CommandFailure(description: "the command is empty") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.resolve(program))
-        process.arguments = Array(arguments.dropFirst())
+        let resolved = try Self.resolve(program)
+        if let guardProgram = launcher.first {
+            process.executableURL = URL(fileURLWithPath: guardProgram)
+            process.arguments = Array(launcher.dropFirst()) + [resolved] + arguments.dropFirst()
+            var environment = ProcessInfo.processInfo.environment
+            environment[CommandGuard.parentVariable] = String(getpid())
+            process.environment = environment
+        } else {
+            process.executableURL = URL(fileURLWithPath: resolved)
+            process.arguments = Array(arguments.dropFirst())
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -51,8 +68,10 @@ public struct CommandRunner: Sendable {
         for (pipe, isError) in [(output, false), (errors, true)] {
             group.enter()
             DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                collected.store(data, isError: isError)
+                let handle = pipe.fileHandleForReading
+                while let chunk = try? handle.read(upToCount: 16 << 10), !chunk.isEmpty {
+                    collected.append(chunk, isError: isError, keeping: Self.keptBytes)
+                }
                 group.leave()
             }
         }
@@ -127,8 +146,17 @@ private final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data(), err = Data()
 
-    func store(_ data: Data, isError: Bool) {
-        lock.withLock { if isError { err = data } else { out = data } }
+    /// Adds a chunk, keeping only the last `keeping` bytes of the stream.
+    func append(_ data: Data, isError: Bool, keeping: Int) {
+        lock.withLock {
+            if isError {
+                err.append(data)
+                if err.count > keeping { err = Data(err.suffix(keeping)) }
+            } else {
+                out.append(data)
+                if out.count > keeping { out = Data(out.suffix(keeping)) }
+            }
+        }
     }
 
     func result() -> (Data, Data) { lock.withLock { (out, err) } }

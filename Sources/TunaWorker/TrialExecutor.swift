@@ -11,9 +11,12 @@ public struct TrialExecutor: Sendable {
     private let datasets = DatasetCache()
     /// Command objectives run only where the worker was started with `--allow-commands`.
     private let allowCommands: Bool
+    /// What command objectives run through (see `CommandRunner.launcher`).
+    private let commandLauncher: [String]
 
-    public init(allowCommands: Bool = false) {
+    public init(allowCommands: Bool = false, commandLauncher: [String] = []) {
         self.allowCommands = allowCommands
+        self.commandLauncher = commandLauncher
     }
 
     /// `dataPath` replaces the study's data file (a copy received by content hash).
@@ -33,7 +36,7 @@ public struct TrialExecutor: Sendable {
                 throw TrialFailure(description: "this worker does not run command objectives (\(objective.arguments.first ?? "")); start it with --allow-commands to let studies run programs as its user")
             }
             let folder = URL(fileURLWithPath: study.file).deletingLastPathComponent().path
-            let runner = CommandRunner(objective: objective, workingDirectory: folder.isEmpty ? "." : folder)
+            let runner = CommandRunner(objective: objective, workingDirectory: folder.isEmpty ? "." : folder, launcher: commandLauncher)
             let outcome = try runner.run(params: assignment.params, metric: study.search.metric)
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)

@@ -24,10 +24,14 @@ public final class Worker {
         /// Whether studies whose objective is a command may run here. Off by default: a study
         /// comes from whoever controls the daemon, and a command runs as this worker's user.
         public var allowCommands: Bool
+        /// What command objectives run through (`tuna command-guard --`), so that none outlives
+        /// its trial or this worker.
+        public var commandLauncher: [String]
 
         public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in },
                     shouldStop: @escaping @Sendable () -> Bool = { false }, cacheDirectory: String = Worker.defaultCacheDirectory,
-                    curve: (keyPair: CurveKeyPair, serverKey: String)? = nil, allowCommands: Bool = false) {
+                    curve: (keyPair: CurveKeyPair, serverKey: String)? = nil, allowCommands: Bool = false,
+                    commandLauncher: [String] = []) {
             self.endpoint = endpoint
             self.name = name
             self.giveUpAfter = giveUpAfter
@@ -36,6 +40,7 @@ public final class Worker {
             self.cacheDirectory = cacheDirectory
             self.curve = curve
             self.allowCommands = allowCommands
+            self.commandLauncher = commandLauncher
         }
     }
 
@@ -79,7 +84,7 @@ public final class Worker {
 
     let options: Options
     let context: ZMQContext
-    private lazy var executor = TrialExecutor(allowCommands: options.allowCommands)
+    private lazy var executor = TrialExecutor(allowCommands: options.allowCommands, commandLauncher: options.commandLauncher)
     private let studies = StudyCache()
     /// A pipe the trial thread writes a byte to whenever it has a message for the scheduler,
     /// so the loop wakes at once instead of at its next poll timeout.

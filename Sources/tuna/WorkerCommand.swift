@@ -68,12 +68,30 @@ struct WorkerCommand: ParsableCommand {
         let logging = verbose
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in
             if logging { FileHandle.standardError.write(Data("worker: \(message)\n".utf8)) }
-        }, shouldStop: { stop.requested }, cacheDirectory: cache, curve: try keys.load(), allowCommands: allowCommands))
+        }, shouldStop: { stop.requested }, cacheDirectory: cache, curve: try keys.load(), allowCommands: allowCommands,
+            commandLauncher: [try OwnExecutable.url().path, "command-guard", "--"]))
         do {
             _ = try worker.run()
         } catch {
             FileHandle.standardError.write(Data("tuna worker: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// `tuna command-guard -- PROGRAM ARGS...`: runs a command objective's program in a process
+/// group that dies with it, with the trial's timeout and with the worker (see `CommandGuard`).
+/// Started by workers, not by people.
+struct CommandGuardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "command-guard", abstract: "Run a trial's program so that nothing it starts outlives it (used by workers).",
+        shouldDisplay: false)
+
+    @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+        throw ExitCode(CommandGuard.run(arguments))
     }
 }
