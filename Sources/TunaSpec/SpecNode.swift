@@ -265,6 +265,11 @@ public indirect enum SpecNode: Sendable, Hashable {
         case .valueNotFound(let type, let context):
             return (context.codingPath, "expected \(readable(type)), found nothing\(pathSuffix(context.codingPath))")
         case .dataCorrupted(let context):
+            // Foundation says "not valid JSON" for a number that does not fit the setting's
+            // type (1e40 for an integer); the JSON was made by us, so that is what it means.
+            if context.debugDescription.contains("not valid JSON") {
+                return (context.codingPath, "a number out of range for its setting (an integer must fit in 64 bits)\(pathSuffix(context.codingPath))")
+            }
             return (context.codingPath, context.debugDescription)
         @unknown default:
             return ([], "\(error)")
