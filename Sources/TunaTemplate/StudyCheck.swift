@@ -100,6 +100,7 @@ extension Study {
     /// column), an output layer that does not fit the classes, more folds than the smallest
     /// class (or the data) has rows. Returns the table's width (features) for sizing the network.
     func checkData(_ data: DataSpec, plans: [TrainingPlan]) throws -> Int? {
+        let root = self.root
         let dataNode = root?["data"]
         func fail(_ node: SpecNode?, _ message: String) -> Error {
             (node ?? dataNode)?.error(message) ?? SpecError(message, at: nil, file: file)
