@@ -43,6 +43,21 @@ public struct DataSpec: Sendable, Hashable, Codable {
         if let shape = inputShape, shape.isEmpty || shape.contains(where: { $0 <= 0 }) {
             throw (node["input_shape"] ?? node).error("input_shape needs positive extents, got \(shape)")
         }
+        if let shape = inputShape {
+            // Checked with overflow detection before anything allocates an example of this shape.
+            let shapeNode = node["input_shape"] ?? node
+            guard shape.count <= 8, shape.allSatisfy({ $0 <= StudyLimits.maxInputExtent }) else {
+                throw shapeNode.error("input_shape \(shape) is too large: at most 8 axes of at most \(StudyLimits.maxInputExtent) each (the limit)")
+            }
+            var elements = 1
+            for extent in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: extent)
+                guard !overflow, product <= StudyLimits.maxInputElements else {
+                    throw shapeNode.error("input_shape \(shape) describes more than \(StudyLimits.maxInputElements) numbers per example (the limit)")
+                }
+                elements = product
+            }
+        }
         features = try node["features"].map { try $0.decode([String].self, what: "data.features") }
         featuresKey = node["features_key"]?.text
     }

@@ -54,7 +54,7 @@ enum ParameterParser {
             let (low, high) = try bounds(range, name: name)
             var step: Double?
             if let stepNode = node["step"] {
-                guard let s = stepNode.text.flatMap(Double.init), s > 0 else { throw stepNode.error("'step' is a positive number") }
+                guard let s = stepNode.text.flatMap(Double.init), s > 0, s.isFinite else { throw stepNode.error("'step' is a positive number") }
                 step = s
             }
             if log && low <= 0 { throw range.error("parameter '\(name)': a log scale needs low > 0, got \(low)") }
@@ -63,6 +63,11 @@ enum ParameterParser {
         } else if let range = node["int"] {
             let (low, high) = try bounds(range, name: name)
             guard low.rounded() == low, high.rounded() == high else { throw range.error("parameter '\(name)': int bounds must be integers") }
+            // Checked before `Int(low)`, which traps on a Double outside Int's range (1e19).
+            let limit = StudyLimits.maxIntegerMagnitude
+            guard abs(low) <= limit, abs(high) <= limit else {
+                throw range.error("parameter '\(name)': int bounds must lie within ±\(Int64(limit)) (2^53, the limit)")
+            }
             var step = 1
             if let stepNode = node["step"] {
                 guard let s = stepNode.text.flatMap(Int.init), s > 0 else { throw stepNode.error("'step' is a positive integer") }
@@ -86,11 +91,24 @@ enum ParameterParser {
 
     static func bounds(_ node: SpecNode, name: String) throws -> (Double, Double) {
         guard case .sequence(let items, _) = node, items.count == 2,
-              let low = items[0].text.flatMap(Double.init), let high = items[1].text.flatMap(Double.init)
+              let low = items[0].text.flatMap(number), let high = items[1].text.flatMap(number)
         else { throw node.error("parameter '\(name)': a range is [low, high]") }
-        guard low.isFinite, high.isFinite else { throw node.error("parameter '\(name)': bounds must be finite") }
+        guard low.isFinite, high.isFinite else { throw node.error("parameter '\(name)': bounds must be finite numbers (no NaN or infinity)") }
         guard low <= high else { throw node.error("parameter '\(name)': low \(low) is above high \(high)") }
+        // A width that overflows to infinity (-1e308 to 1e308) makes every sample infinite or NaN.
+        guard (high - low).isFinite else { throw node.error("parameter '\(name)': the range [\(low), \(high)] is too wide to sample") }
         return (low, high)
+    }
+
+    /// A number as YAML writes it, including `.nan` and `.inf`, so that those are refused as
+    /// non-finite bounds (with that reason) rather than as unreadable.
+    static func number(_ text: String) -> Double? {
+        switch text.lowercased() {
+        case ".nan": return .nan
+        case ".inf", "+.inf": return .infinity
+        case "-.inf": return -.infinity
+        default: return Double(text.replacingOccurrences(of: "_", with: ""))
+        }
     }
 
     static func flag(_ node: SpecNode?, _ key: String) throws -> Bool {

@@ -41,14 +41,14 @@ public struct SearchSettings: Sendable, Hashable {
             throw (node["direction"] ?? node).error("direction is 'minimize' or 'maximize', got '\(directionName)'")
         }
         self.direction = direction
-        folds = try Self.integer(node, "folds", default: 5, minimum: 1)
-        trials = try Self.integer(node, "trials", default: 20, minimum: 1)
-        seed = UInt64(try Self.integer(node, "seed", default: 0, minimum: 0))
-        gridPoints = try Self.integer(node, "grid_points", default: 5, minimum: 2)
-        maxAttempts = try Self.integer(node, "max_attempts", default: 3, minimum: 1)
+        folds = try Self.integer(node, "folds", default: 5, minimum: 1, maximum: StudyLimits.maxFolds)
+        trials = try Self.integer(node, "trials", default: 20, minimum: 1, maximum: StudyLimits.maxTrials)
+        seed = UInt64(try Self.integer(node, "seed", default: 0, minimum: 0, maximum: Int.max))
+        gridPoints = try Self.integer(node, "grid_points", default: 5, minimum: 2, maximum: StudyLimits.maxGridPoints)
+        maxAttempts = try Self.integer(node, "max_attempts", default: 3, minimum: 1, maximum: 100)
         if let budget = node["time_budget"] {
-            guard let seconds = budget.text.flatMap(Double.init), seconds > 0 else {
-                throw budget.error("'time_budget' is a positive number of seconds")
+            guard let seconds = budget.text.flatMap(Double.init), seconds > 0, seconds <= StudyLimits.maxSeconds else {
+                throw budget.error("'time_budget' is a positive number of seconds, at most \(Int(StudyLimits.maxSeconds)) (a year)")
             }
             timeBudget = seconds
         }
@@ -65,10 +65,14 @@ public struct SearchSettings: Sendable, Hashable {
         space = try ParameterParser.space(parameters)
     }
 
-    static func integer(_ node: SpecNode, _ key: String, default value: Int, minimum: Int) throws -> Int {
+    /// An integer setting in `minimum...maximum`; `Int(text)` refuses what does not fit in Int
+    /// rather than trapping, and the bound keeps later arithmetic (budgets, grids) from overflowing.
+    static func integer(_ node: SpecNode, _ key: String, default value: Int, minimum: Int, maximum: Int) throws -> Int {
         guard let child = node[key] else { return value }
-        guard let text = child.text, let number = Int(text), number >= minimum else {
-            throw child.error("'\(key)' is an integer of at least \(minimum)")
+        guard let text = child.text, let number = Int(text), number >= minimum, number <= maximum else {
+            throw child.error(maximum == Int.max
+                ? "'\(key)' is an integer of at least \(minimum)"
+                : "'\(key)' is an integer from \(minimum) to \(maximum) (the limit)")
         }
         return number
     }

@@ -57,20 +57,37 @@ public indirect enum SpecNode: Sendable, Hashable {
         }
     }
 
-    /// Parses YAML text; syntax errors carry the line and column.
+    /// Parses YAML text; syntax errors carry the line and column. The text's size and aliases
+    /// are checked before the YAML library sees it, the tree's size and depth while it is
+    /// copied (see `StudyLimits`).
     public static func parse(yaml: String, file: String) throws -> SpecNode {
+        try StudyLimits.checkSize(byteCount: yaml.utf8.count, file: file)
+        try StudyLimits.checkAliases(yaml, file: file)
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw SpecError(Self.describe(error), at: Self.location(of: error, file: file), file: file)
+            throw SpecError(Self.describe(error), at: Self.location(of: error, file: file, text: yaml), file: file)
         }
         guard let node else { throw SpecError("the file is empty", at: nil, file: file) }
-        return try SpecNode(node, file: file)
+        var budget = Budget()
+        return try SpecNode(node, file: file, depth: 1, budget: &budget)
     }
 
-    init(_ node: Node, file: String) throws {
+    /// Nodes copied so far, against `StudyLimits.maxNodes`.
+    struct Budget {
+        var nodes = 0
+    }
+
+    init(_ node: Node, file: String, depth: Int, budget: inout Budget) throws {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+        budget.nodes += 1
+        guard budget.nodes <= StudyLimits.maxNodes else {
+            throw SpecError("the study has more than \(StudyLimits.maxNodes) YAML nodes (the limit)", at: location, file: file)
+        }
+        guard depth <= StudyLimits.maxDepth else {
+            throw SpecError("the study nests mappings and lists more than \(StudyLimits.maxDepth) deep (the limit)", at: location, file: file)
+        }
         switch node {
         case .scalar(let scalar):
             let kind: ScalarKind
@@ -92,11 +109,14 @@ public indirect enum SpecNode: Sendable, Hashable {
                 if entries.contains(where: { $0.key == name }) {
                     throw SpecError("duplicate key '\(name)'", at: keyLocation, file: file)
                 }
-                entries.append(Entry(key: name, keyLocation: keyLocation, value: try SpecNode(value, file: file)))
+                entries.append(Entry(
+                    key: name, keyLocation: keyLocation, value: try SpecNode(value, file: file, depth: depth + 1, budget: &budget)))
             }
             self = .mapping(entries, location)
         case .sequence(let sequence):
-            self = .sequence(try sequence.map { try SpecNode($0, file: file) }, location)
+            var items: [SpecNode] = []
+            for item in sequence { items.append(try SpecNode(item, file: file, depth: depth + 1, budget: &budget)) }
+            self = .sequence(items, location)
         case .alias:
             throw SpecError("YAML aliases are not supported in study files", at: location, file: file)
         }
@@ -106,15 +126,29 @@ public indirect enum SpecNode: Sendable, Hashable {
         switch error {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
             return "YAML syntax: \(problem)"
+        case .reader(let problem, _, _, _):
+            return "YAML syntax: \(problem)"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            // Yams refuses a mapping that repeats a key; silently keeping one would hide a typo.
+            return "duplicate key '\(duplicates.joined(separator: "', '"))' in a mapping (the first is here)"
         default:
             return "YAML syntax: \(error)"
         }
     }
 
-    static func location(of error: YamlError, file: String) -> SourceLocation? {
+    static func location(of error: YamlError, file: String, text: String) -> SourceLocation? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return SourceLocation(file: file, line: mark.line, column: mark.column)
+        case .duplicatedKeysInMapping(_, let context):
+            return SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
+        case .reader(_, let offset?, _, _):
+            // libyaml reports a reader error (bad UTF-8, a control character) as a byte offset.
+            var line = 1, column = 1
+            for byte in text.utf8.prefix(max(0, offset)) {
+                if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+            return SourceLocation(file: file, line: line, column: column)
         default:
             return nil
         }
@@ -231,6 +265,11 @@ public indirect enum SpecNode: Sendable, Hashable {
         case .valueNotFound(let type, let context):
             return (context.codingPath, "expected \(readable(type)), found nothing\(pathSuffix(context.codingPath))")
         case .dataCorrupted(let context):
+            // Foundation says "not valid JSON" for a number that does not fit the setting's
+            // type (1e40 for an integer); the JSON was made by us, so that is what it means.
+            if context.debugDescription.contains("not valid JSON") {
+                return (context.codingPath, "a number out of range for its setting (an integer must fit in 64 bits)\(pathSuffix(context.codingPath))")
+            }
             return (context.codingPath, context.debugDescription)
         @unknown default:
             return ([], "\(error)")

@@ -27,8 +27,17 @@ public struct Study: Sendable {
     /// Reads and validates a study file.
     public static func load(path: String) throws -> Study {
         let text: String
+        // The size is checked before reading, so a huge file (or /dev/zero) is never loaded.
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path) {
+            if let type = attributes[.type] as? FileAttributeType, type != .typeRegular {
+                throw SpecError("the study file is not a regular file", at: nil, file: path)
+            }
+            if let size = attributes[.size] as? NSNumber { try StudyLimits.checkSize(byteCount: size.intValue, file: path) }
+        }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch let error as SpecError {
+            throw error
         } catch {
             throw SpecError("cannot read the study file: \(error.localizedDescription)", at: nil, file: path)
         }
@@ -137,8 +146,8 @@ public struct CommandObjective: Sendable, Hashable, Codable {
         }
         guard !arguments.isEmpty else { throw command.error("'command' is empty") }
         if let timeoutNode = node["timeout"] {
-            guard let value = timeoutNode.text.flatMap(Double.init), value > 0 else {
-                throw timeoutNode.error("'timeout' is a positive number of seconds")
+            guard let value = timeoutNode.text.flatMap(Double.init), value > 0, value <= StudyLimits.maxSeconds else {
+                throw timeoutNode.error("'timeout' is a positive number of seconds, at most \(Int(StudyLimits.maxSeconds)) (a year)")
             }
             timeout = value
         } else {

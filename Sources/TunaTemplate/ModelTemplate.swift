@@ -90,12 +90,21 @@ public struct ModelTemplate: Sendable, Hashable {
                 Self.extreme(parameter.domain, high: extreme)
             }
             let plan = try resolve(params)
+            let settings = params.keys.sorted().map { "\($0)=\(params[$0].map { "\($0)" } ?? "")" }.joined(separator: ", ")
+            try checkSize(inputShape: inputShape, layers: prefix + plan.layers, batchSize: plan.batchSize, describe: " with \(settings)")
             do {
                 _ = try Sequential(inputShape: inputShape, layers: prefix + plan.layers, seed: 0)
             } catch {
-                let settings = params.keys.sorted().map { "\($0)=\(params[$0].map { "\($0)" } ?? "")" }.joined(separator: ", ")
                 throw (node["layers"] ?? node).error("model.layers with \(settings): \(error)")
             }
+        }
+    }
+
+    /// The plans of the smallest and the largest value of every parameter.
+    func extremePlans(space: SearchSpace) throws -> [TrainingPlan] {
+        let ordered = try space.orderedParameters()
+        return try [false, true].map { extreme in
+            try resolve(space.assemble(ordered) { parameter, _ in Self.extreme(parameter.domain, high: extreme) })
         }
     }
 
@@ -147,6 +156,13 @@ public struct ModelTemplate: Sendable, Hashable {
         }
         let resolved = SpecNode.mapping(entries, location)
         let layers = try (resolved["layers"] ?? resolved).decode([LayerSpec].self, what: "model.layers")
+        // Settings that would fail every trial (no units, a dropout rate of 1) are refused here,
+        // which runs at the smallest and largest value of every parameter when the study loads.
+        for (index, layer) in layers.enumerated() {
+            if let problem = NetworkLimits.problem(layer) {
+                throw (resolved["layers"] ?? resolved).error("model.layers, layer \(index + 1): \(problem)")
+            }
+        }
         let loss = try (resolved["loss"] ?? resolved).decode(Loss.self, what: "model.loss")
         let optimizer = try resolved["optimizer"].map { try $0.decode(OptimizerSpec.self, what: "model.optimizer") }
             ?? OptimizerSpec(name: "adam")
@@ -159,6 +175,12 @@ public struct ModelTemplate: Sendable, Hashable {
         let batchSize = try resolved["batch_size"].map { try $0.decode(Int.self, what: "model.batch_size") } ?? 32
         guard epochs > 0 else { throw (resolved["epochs"] ?? resolved).error("epochs must be positive") }
         guard batchSize > 0 else { throw (resolved["batch_size"] ?? resolved).error("batch_size must be positive") }
+        guard epochs <= StudyLimits.maxEpochs else {
+            throw (resolved["epochs"] ?? resolved).error("epochs is \(epochs); the limit is \(StudyLimits.maxEpochs)")
+        }
+        guard batchSize <= StudyLimits.maxBatchSize else {
+            throw (resolved["batch_size"] ?? resolved).error("batch_size is \(batchSize); the limit is \(StudyLimits.maxBatchSize)")
+        }
         let earlyStopping = try resolved["early_stopping"].map { node -> EarlyStoppingSpec in
             try node.checkKeys(EarlyStoppingSpec.CodingKeys.allCases.map(\.rawValue), in: "early_stopping")
             return try node.decode(EarlyStoppingSpec.self, what: "model.early_stopping")
@@ -175,6 +197,10 @@ public struct ModelTemplate: Sendable, Hashable {
         }
         guard let count = countNode.text.flatMap(Int.init), count >= 0 else {
             throw countNode.error("'repeat' is a non-negative integer (or a placeholder for one)")
+        }
+        // Bounded before any copy is made: `repeat: 1000000` would build a million layers.
+        guard count <= StudyLimits.maxRepeat else {
+            throw countNode.error("'repeat' is \(count); the limit is \(StudyLimits.maxRepeat) copies")
         }
         let rest = SpecNode.mapping(entries.filter { $0.key != "repeat" }, location)
         guard count > 0 else { return [] }

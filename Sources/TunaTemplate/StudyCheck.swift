@@ -1,3 +1,4 @@
+import Foundation
 import TunaData
 import TunaNN
 import TunaSpec
@@ -8,17 +9,17 @@ import TunaSpec
 /// so a misspelt layer or a network that cannot be built fails at load, with its line, rather
 /// than as every trial's error.
 extension Study {
-    /// Reads a study file and runs every check (structure, preprocessing, network).
+    /// Reads a study file and runs every check (structure, preprocessing, network, data).
     public static func loadChecked(path: String) throws -> Study {
         let study = try load(path: path)
-        try study.checkNetwork()
+        try study.checkNetwork(checkFiles: true)
         return study
     }
 
-    /// `parse` followed by the network checks.
+    /// `parse` followed by the network checks (and the data checks when `checkFiles`).
     public static func parseChecked(text: String, file: String, checkFiles: Bool = true) throws -> Study {
         let study = try parse(text: text, file: file, checkFiles: checkFiles)
-        try study.checkNetwork()
+        try study.checkNetwork(checkFiles: checkFiles)
         return study
     }
 
@@ -33,9 +34,11 @@ extension Study {
     }
 
     /// Preprocessing step names, the model template (placeholders, and every layer setting at
-    /// the smallest and largest value of each parameter), augmentation that needs images, and,
-    /// when the data declare their input shape, that the smallest and largest networks build.
-    public func checkNetwork() throws {
+    /// the smallest and largest value of each parameter), augmentation that needs images, the
+    /// search metric against the loss, and, when the data declare their input shape, that the
+    /// smallest and largest networks build within the size limits. With `checkFiles` the data
+    /// file is read too (`checkData`): workers pass false, the data come by content hash.
+    public func checkNetwork(checkFiles: Bool = true) throws {
         let template = try modelTemplate()
         var augmentation: [LayerSpec] = []
         if let preprocess {
@@ -46,8 +49,177 @@ extension Study {
                 }
             }
         }
-        if let template, let shape = data?.inputShape {
+        guard let template, let data else { return }
+        let plans = try template.extremePlans(space: search.space)
+        try checkMetric(plans: plans, task: data.task)
+        var width: Int?
+        if checkFiles { width = try checkData(data, plans: plans) }
+        if let shape = data.inputShape {
             try template.checkBuilds(inputShape: shape, prefix: augmentation, space: search.space)
+        } else if let width {
+            // A table's width before preprocessing (one-hot columns widen it): enough to refuse
+            // a network whose first layers alone are too large.
+            for plan in plans {
+                try template.checkSize(inputShape: [width], layers: plan.layers, batchSize: plan.batchSize, describe: "")
+            }
         }
+    }
+
+    /// The study's tree again, for pointing at a setting (the text is at most 1 MiB and was
+    /// parsed once already, so this cannot fail or cost much).
+    private var root: SpecNode? { try? SpecNode.parse(yaml: text, file: file) }
+
+    /// The metrics a network trial reports per fold, given the loss: `loss`, the metrics the
+    /// engine logs under the same name, and the regression errors computed after training
+    /// (Sources/TunaWorker/NetworkTrial.swift). Any other name fails every trial.
+    static func reportedMetrics(loss: Loss, task: DataSpec.Task) -> [String] {
+        var names = ["loss"]
+        for name in MetricName.known {
+            if let metric = try? MetricName.make(name, loss: loss), metric.name == name { names.append(name) }
+        }
+        if task == .regression { names += ["mae", "mse", "rmse", "r2"] }
+        var seen: Set<String> = []
+        return names.filter { seen.insert($0).inserted }
+    }
+
+    func checkMetric(plans: [TrainingPlan], task: DataSpec.Task) throws {
+        let metric = search.metric
+        for plan in plans {
+            let known = Self.reportedMetrics(loss: plan.loss, task: task)
+            guard !known.contains(metric) else { continue }
+            let at = root?["search"]?["metric"] ?? root?["search"] ?? root
+            var message = "search.metric '\(metric)' is not reported for loss \(plan.loss.name) on a \(task.rawValue) task"
+            if let near = nearestName(to: metric, in: known) { message += " (did you mean '\(near)'?)" }
+            message += "; known: \(known.joined(separator: ", "))"
+            throw at?.error(message) ?? SpecError(message, at: nil, file: file)
+        }
+    }
+
+    /// Reads the data file and refuses what would fail every trial: a target or feature column
+    /// that is not in the header, a file the loader refuses (ragged rows, text in a number
+    /// column), an output layer that does not fit the classes, more folds than the smallest
+    /// class (or the data) has rows. Returns the table's width (features) for sizing the network.
+    func checkData(_ data: DataSpec, plans: [TrainingPlan]) throws -> Int? {
+        let root = self.root
+        let dataNode = root?["data"]
+        func fail(_ node: SpecNode?, _ message: String) -> Error {
+            (node ?? dataNode)?.error(message) ?? SpecError(message, at: nil, file: file)
+        }
+        let isNPZ = data.path.lowercased().hasSuffix(".npz")
+        if !isNPZ, let header = Self.csvHeader(path: data.path) {
+            // Only the header is read for this, so a misspelt target is reported at once.
+            if !header.contains(data.target) {
+                var message = "the target column '\(data.target)' is not in the header of \(data.path)"
+                if let near = nearestName(to: data.target, in: header) { message += " (did you mean '\(near)'?)" }
+                message += "; columns: \(header.prefix(20).joined(separator: ", "))\(header.count > 20 ? ", ..." : "")"
+                throw fail(dataNode?["target"], message)
+            }
+            for name in data.features ?? [] where !header.contains(name) {
+                var message = "the feature column '\(name)' is not in the header of \(data.path)"
+                if let near = nearestName(to: name, in: header) { message += " (did you mean '\(near)'?)" }
+                throw fail(dataNode?["features"], message)
+            }
+        }
+        let dataset: Dataset
+        do {
+            dataset = try Dataset.load(
+                path: data.path, target: data.target, task: data.task == .classification ? .classification : .regression,
+                features: data.features, featuresKey: data.featuresKey, inputShape: data.inputShape)
+        } catch {
+            throw fail(dataNode?["path"], "the data file cannot be used: \(error)")
+        }
+        if let labels = dataset.targets.labels, let names = dataset.targets.classNames {
+            var counts = [Int](repeating: 0, count: names.count)
+            for label in labels where label >= 0 && label < counts.count { counts[label] += 1 }
+            if names.count < 2 {
+                throw fail(dataNode?["target"], "the target column '\(data.target)' has \(names.count) class; classification needs at least 2")
+            }
+            if let smallest = counts.indices.min(by: { counts[$0] < counts[$1] }), counts[smallest] < search.folds {
+                throw fail(root?["search"]?["folds"] ?? root?["search"],
+                           "\(search.folds) folds but class '\(names[smallest])' has only \(counts[smallest]) rows; stratified cross-validation needs at least one per fold")
+            }
+            for plan in plans {
+                if let problem = Self.outputProblem(plan, classes: names.count) {
+                    throw fail(root?["model"]?["layers"] ?? root?["model"], problem)
+                }
+            }
+        } else {
+            if dataset.rowCount < search.folds {
+                throw fail(root?["search"]?["folds"] ?? root?["search"], "\(search.folds) folds but the data have only \(dataset.rowCount) rows")
+            }
+            for plan in plans {
+                if let problem = Self.outputProblem(plan, classes: nil) {
+                    throw fail(root?["model"]?["layers"] ?? root?["model"], problem)
+                }
+            }
+        }
+        return dataset.inputShape == nil ? dataset.features.columnCount : nil
+    }
+
+    /// Why the last Dense layer cannot produce what the loss compares with the targets, or nil.
+    /// `classes` is nil for regression. Layers after it that keep the width (activation,
+    /// dropout) are looked through; any other last layer is left to the engine.
+    static func outputProblem(_ plan: TrainingPlan, classes: Int?) -> String? {
+        var activation: Activation?
+        var units: Int?
+        for layer in plan.layers.reversed() {
+            switch layer {
+            case .activation(let a): if activation == nil { activation = a }
+            case .dropout: continue
+            case .dense(let config):
+                units = config.units
+                if activation == nil { activation = config.activation }
+            default: break
+            }
+            if units != nil { break }
+            if case .activation = layer { continue }
+            return nil
+        }
+        guard let units else { return nil }
+        let lossName = plan.loss.name
+        guard let classes else {
+            if units != 1 { return "the output layer has \(units) units; a regression target needs 1 (loss \(lossName))" }
+            return nil
+        }
+        switch plan.loss {
+        case .sparseCategoricalCrossentropy:
+            if units < classes { return "the output layer has \(units) units for \(classes) classes; \(lossName) needs one per class" }
+        case .categoricalCrossentropy:
+            if units != classes { return "the output layer has \(units) units for \(classes) classes; \(lossName) needs exactly one per class" }
+        case .binaryCrossentropy:
+            if classes > 2 { return "\(lossName) needs 2 classes, the target has \(classes); use sparse_categorical_crossentropy" }
+            if units != 1 { return "the output layer has \(units) units; \(lossName) needs 1" }
+        default:
+            break
+        }
+        if case .softmax? = activation, units != classes {
+            return "the output layer is a softmax over \(units) units for \(classes) classes"
+        }
+        return nil
+    }
+
+    /// The column names in a CSV file's first line (at most 1 MiB of it), or nil when the file
+    /// cannot be read; quoted names may hold commas.
+    static func csvHeader(path: String) -> [String]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty else { return nil }
+        let line = chunk.prefix { $0 != 0x0A }
+        guard let text = String(data: Data(line), encoding: .utf8) else { return nil }
+        var names: [String] = []
+        var current = ""
+        var quoted = false
+        for character in text {
+            if character == "\"" {
+                quoted.toggle()
+            } else if character == "," && !quoted {
+                names.append(current)
+                current = ""
+            } else if character != "\r" {
+                current.append(character)
+            }
+        }
+        names.append(current)
+        return names.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }

@@ -12,7 +12,11 @@ final class StudyFolder {
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-spec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try "a,b,target\n1,2,x\n3,4,y\n".write(to: url.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
+        // Five rows per class: studies are checked against their data at load, and 5-fold
+        // stratified cross-validation needs a row of each class in every fold.
+        let rows = (0..<10).map { "\($0),\($0 * 2),\($0 % 2 == 0 ? "x" : "y")" }
+        try (["a,b,target"] + rows).joined(separator: "\n").appending("\n")
+            .write(to: url.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
@@ -151,7 +155,7 @@ search:
         let folder = try StudyFolder()
         let study = try folder.parse("""
             name: cells
-            data: {path: data.csv, target: target, input_shape: [4, 1]}
+            data: {path: data.csv, target: target, input_shape: [2, 1]}
             model:
               layers:
                 - bidirectional: {layer: {"$cell": {units: "$units"}}}
