@@ -56,6 +56,8 @@ let package = Package(
             name: "TunaWorker",
             dependencies: ["TunaTemplate", "TunaSpec", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "CTunaSystem"]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
+        /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
+        .target(name: "TunaFuzz", dependencies: ["TunaProtocol", "TunaRandom", "TunaWire"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
@@ -72,8 +74,8 @@ let package = Package(
         .testTarget(name: "TunaStoreTests", dependencies: ["TunaStore"]),
         .testTarget(name: "TunaWireTests", dependencies: ["TunaWire"]),
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec", "TunaTemplate"]),
-        .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate"]),
-        .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec"]),
+        .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate", "TunaFuzz"]),
+        .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec", "TunaFuzz"]),
         .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire"]),
     ]
 )

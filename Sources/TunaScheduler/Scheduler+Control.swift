@@ -44,8 +44,8 @@ extension Scheduler {
         if study.data != nil && dataset == nil {
             return ReplyMessage(ok: false, message: "study \(study.name) needs its data file sent with it (`tuna submit` sends it); the daemon does not read paths named in a submission")
         }
-        if let trials = submit.trials, trials < 1 {
-            return ReplyMessage(ok: false, message: "the trial budget must be at least 1, got \(trials)")
+        if let trials = submit.trials, !(1...StudyLimits.maxTrials).contains(trials) {
+            return ReplyMessage(ok: false, message: "the trial budget is between 1 and \(StudyLimits.maxTrials), got \(trials)")
         }
         if let active = studies.first(where: { $0.study.name == study.name }) {
             guard active.study.hash == study.hash else {

@@ -242,10 +242,13 @@ extension Scheduler {
         onTrialFinished?(study, record)
     }
 
-    /// Hands the idle worker the next trial of the first study with budget left.
+    /// Hands the idle worker the next trial of a study with budget left, taking the studies in
+    /// turn so that one with a large budget does not starve those submitted after it.
     func assignWork(to identity: [UInt8]) throws {
-        guard let worker = workers[identity], worker.ready, worker.trialID == nil else { return }
-        for study in studies where !study.isDone && !study.stopped {
+        guard let worker = workers[identity], worker.ready, worker.trialID == nil, !studies.isEmpty else { return }
+        let start = nextStudy % studies.count
+        nextStudy = start + 1
+        for study in studies[start...] + studies[..<start] where !study.isDone && !study.stopped {
             if case .command = study.study.objective, !worker.allowsCommands { continue }
             let knowsStudy = worker.studiesSent.contains(study.study.hash)
             guard let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) else { continue }

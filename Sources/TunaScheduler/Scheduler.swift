@@ -83,6 +83,8 @@ public final class Scheduler {
     var studies: [ActiveStudy] = []
     var workers: [[UInt8]: WorkerState] = [:]
     var lastHeartbeat = Date()
+    /// Where the next hand-out starts looking among the studies (round robin).
+    var nextStudy = 0
     /// Called after every finished trial (for progress lines).
     public var onTrialFinished: ((ActiveStudy, TrialRecord) -> Void)?
     /// When set, dispatch latencies are recorded (the daemon benchmark).

@@ -44,7 +44,12 @@ public struct TrialExecutor: Sendable {
             guard var data = study.data, let template = try study.modelTemplate() else {
                 throw TrialFailure(description: "study \(study.name) has no data or model")
             }
-            if let dataPath { data.path = dataPath }
+            // Data come by content hash only: a path in the study text names a file on the
+            // machine that wrote it, and a worker reads nothing a message names.
+            guard let dataPath else {
+                throw TrialFailure(description: "no data set came with this trial; workers read data only by content hash")
+            }
+            data.path = dataPath
             let plan = try template.resolve(assignment.params)
             let trial = NetworkTrial(study: study, data: data, plan: plan, seed: study.search.seed &+ UInt64(assignment.number))
             let outcome = try trial.run(dataset: try datasets.dataset(for: data), report: report) { fold, value, seconds in

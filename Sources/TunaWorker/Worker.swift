@@ -140,8 +140,8 @@ public final class Worker {
                     switch envelope.type {
                     case .welcome:
                         let welcome = try envelope.decode(WelcomeMessage.self)
-                        heartbeat = max(0.05, Double(welcome.heartbeatMilliseconds) / 1000)
-                        liveness = max(1, welcome.liveness)
+                        heartbeat = min(max(0.05, Double(welcome.heartbeatMilliseconds) / 1000), 60)
+                        liveness = min(max(1, welcome.liveness), 100)
                         if !welcomed { options.log("connected to \(options.endpoint)") }
                         welcomed = true
                         if let current = job {

@@ -144,6 +144,30 @@ final class FakeWorker {
         _ = try socket.send(frames)
     }
 
+    /// Plays an honest worker for one round without waiting: every assignment gets a result,
+    /// a fresh welcome (after being dropped) gets a `ready`. Returns the trials it finished.
+    @discardableResult
+    func serveHonestly() throws -> [Int64] {
+        try send(Envelope(type: .heartbeat))  // an idle worker still says it is alive
+        try drain()
+        var finished: [Int64] = []
+        let received = inbox
+        inbox.removeAll()
+        for envelope in received {
+            switch envelope.type {
+            case .assign:
+                let assignment = try envelope.decode(AssignMessage.self)
+                try result(assignment.trialID, value: Double(assignment.number))
+                finished.append(assignment.trialID)
+            case .welcome:
+                try send(Envelope(type: .ready))
+            default:
+                break
+            }
+        }
+        return finished
+    }
+
     private func drain() throws {
         while let frames = try socket.receive(timeoutMilliseconds: 0) {
             let envelope = try Envelope(frames: frames)
