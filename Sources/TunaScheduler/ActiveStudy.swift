@@ -59,7 +59,17 @@ public final class ActiveStudy {
     /// Finished trials count against the budget; the study is done when they fill it.
     public var finishedCount: Int { history.count }
     public var runningCount: Int { running.count }
-    public var isDone: Bool { history.count >= budget && running.isEmpty }
+    public var isDone: Bool { (history.count >= budget || (isOutOfTime && waiting.isEmpty)) && running.isEmpty }
+
+    /// When this scheduler took the study up: `search.time_budget` counts from here, like
+    /// Optuna's `timeout` counts from the `optimize` call (a resumed study gets the budget again).
+    let startedAt = Date()
+
+    /// The study's `time_budget` has run out: no new trials; running and requeued ones finish.
+    public var isOutOfTime: Bool {
+        guard let seconds = study.search.timeBudget else { return false }
+        return Date().timeIntervalSince(startedAt) >= seconds
+    }
     /// Nothing more will happen: done, or stopped with nothing running.
     public var isSettled: Bool { isDone || (stopped && running.isEmpty) }
 
@@ -75,7 +85,7 @@ public final class ActiveStudy {
         if !waiting.isEmpty {
             record = try store.markRunning(trial: waiting.removeFirst(), worker: worker)
         } else {
-            guard history.count + running.count < budget else { return nil }
+            guard history.count + running.count < budget, !isOutOfTime else { return nil }
             let context = SamplingContext(
                 space: study.search.space, direction: study.search.direction, history: history,
                 running: Array(running.values.map(\.params)), trialNumber: history.count + running.count)

@@ -119,6 +119,12 @@ public final class SQLiteTrialStore: TrialStore {
         try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
     }
 
+    /// SQLite's own check of the file (`PRAGMA integrity_check`): `["ok"]` when it is sound,
+    /// else the problems it found.
+    public func integrityCheck() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
     /// Runs raw SQL outside any transaction (so ATTACH works). Internal: for tests that
     /// fake a newer or foreign file; it bypasses the trial state machine.
     func executeRaw(_ sql: String) throws {

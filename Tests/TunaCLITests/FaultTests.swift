@@ -93,4 +93,64 @@ import TunaStore
         worker.wait(timeout: 5)
         #expect(Self.waitUntil(5) { started.allSatisfy { !Self.isAlive($0) } }, "left running: \(started.filter(Self.isAlive))")
     }
+
+    /// Exactly `count` finished trials, numbered 0..<count once each, none left running or
+    /// waiting, and a sound database file.
+    static func expectAccountedFor(_ database: String, study: String, count: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let store = try SQLiteTrialStore(readOnlyPath: database)
+        let record = try #require(try store.study(named: study), sourceLocation: sourceLocation)
+        let trials = try store.trials(study: record.id, states: nil)
+        #expect(trials.count == count && Set(trials.map(\.number)) == Set(0..<count), "\(trials.map(\.number))", sourceLocation: sourceLocation)
+        #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })", sourceLocation: sourceLocation)
+        #expect(try store.integrityCheck() == ["ok"], sourceLocation: sourceLocation)
+    }
+
+    @Test func aDaemonKilledMidStudyIsRestartedAndFinishesIt() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("slow.yaml", EndToEndTests.slow("killed-daemon", trials: 12, seconds: 0.3))
+        let endpoint = try DaemonTests.freeEndpoint()
+        let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db, "--heartbeat", "0.3"], in: workspace.url)
+        #expect(daemon.waitForError(containing: "listening at") != nil, "\(daemon.errors)")
+        let (submitted, _, submitErrors) = try TunaProcess.run(["submit", study, "--to", endpoint], in: workspace.url)
+        #expect(submitted == 0, "\(submitErrors)")
+        let workers = try TunaProcess(["worker", "--connect", endpoint, "--jobs", "2", "--allow-commands", "--give-up-after", "30"], in: workspace.url)
+        defer {
+            kill(workers.process.processIdentifier, SIGTERM)
+            workers.wait(timeout: 10)
+        }
+        let waiter = try SQLiteTrialStoreWaiter(path: workspace.db)
+        _ = waiter.waitForTrials(study: "killed-daemon", count: 3) { $0.state == .complete }
+        kill(daemon.process.processIdentifier, SIGKILL)
+        daemon.wait(timeout: 5)
+        let restarted = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db, "--heartbeat", "0.3"], in: workspace.url)
+        defer {
+            kill(restarted.process.processIdentifier, SIGTERM)
+            restarted.wait(timeout: 10)
+        }
+        #expect(restarted.waitForError(containing: "1 unfinished studies resumed") != nil, "\(restarted.errors)")
+        #expect(waiter.waitForTrials(study: "killed-daemon", count: 12, timeout: 60) { $0.state == .complete }.count == 12)
+        try Self.expectAccountedFor(workspace.db, study: "killed-daemon", count: 12)
+    }
+
+    @Test func aWorkerStoppedPastItsLivenessLosesItsTrialAndItsLateResultIsDiscarded() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("slow.yaml", EndToEndTests.slow("stopped-worker", trials: 8, seconds: 0.6))
+        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.2", "--liveness", "3", "--db", workspace.db], in: workspace.url)
+        let line = try #require(scheduler.waitForError(containing: "scheduler at "))
+        let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+        let frozen = try TunaProcess(["worker", "--connect", endpoint, "--name", "frozen", "--allow-commands"], in: workspace.url)
+        let steady = try TunaProcess(["worker", "--connect", endpoint, "--name", "steady", "--allow-commands"], in: workspace.url)
+        let waiter = try SQLiteTrialStoreWaiter(path: workspace.db)
+        let held = try #require(waiter.waitForTrial(study: "stopped-worker") { $0.state == .running && $0.worker == "frozen" })
+        kill(frozen.process.processIdentifier, SIGSTOP)
+        #expect(scheduler.waitForError(containing: "worker frozen went silent") != nil, "\(scheduler.errors)")
+        kill(frozen.process.processIdentifier, SIGCONT)
+        #expect(scheduler.wait(timeout: 60) == 0, "\(scheduler.errors)")
+        frozen.wait(timeout: 15)
+        steady.wait(timeout: 15)
+        try Self.expectAccountedFor(workspace.db, study: "stopped-worker", count: 8)
+        let store = try SQLiteTrialStore(readOnlyPath: workspace.db)
+        let retried = try #require(try store.trial(id: held.id))
+        #expect(retried.attempts >= 2, "the frozen worker's trial ran again: \(retried)")
+    }
 }

@@ -349,3 +349,26 @@ import TunaWire
         #expect(try worker.receivesNothing(.dataset), "one transfer per trial")
     }
 }
+
+@Suite struct TimeBudgetTests {
+    @Test func aTimeBudgetStopsNewTrialsAndTheStudyEnds() throws {
+        let harness = try Harness(backend: .memory)
+        try harness.scheduler.add(try harness.study("""
+            name: timed
+            objective: {function: sphere2}
+            search: {algorithm: random, trials: 100000, time_budget: 0.5, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}
+            """))
+        let worker = try harness.worker("w1")
+        try worker.join()
+        let started = Date()
+        let ended = try harness.pump(seconds: 10) {
+            try worker.serveHonestly()
+            return harness.scheduler.isFinished
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let trials = try harness.trials("timed")
+        #expect(ended && elapsed >= 0.45 && elapsed < 3, "ended \(ended) after \(elapsed) s")
+        #expect(!trials.isEmpty && trials.count < 100000 && trials.allSatisfy { $0.state == .complete }, "\(trials.count) trials")
+        try harness.expectConsistent()
+    }
+}
