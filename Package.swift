@@ -57,12 +57,12 @@ let package = Package(
             dependencies: ["TunaTemplate", "TunaSpec", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "CTunaSystem"]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
-        .target(name: "TunaFuzz", dependencies: ["TunaProtocol", "TunaRandom", "TunaWire"]),
+        .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire",
+                "TunaWorker", "TunaWire", "TunaBase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
