@@ -51,10 +51,13 @@ let package = Package(
             name: "TunaProtocol",
             dependencies: ["TunaSearch", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TunaSpec", dependencies: ["TunaBase", "TunaSearch", "TunaProtocol", "Yams"]),
-        .target(name: "TunaTemplate", dependencies: ["TunaSpec", "TunaNN", "TunaData"]),
+        .target(name: "TunaTemplate", dependencies: ["TunaSpec", "TunaSearch", "TunaNN", "TunaData"]),
         .target(
             name: "TunaWorker",
-            dependencies: ["TunaTemplate", "TunaSpec", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "CTunaSystem"]),
+            dependencies: [
+                "TunaTemplate", "TunaSpec", "TunaSearch", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "TunaTensor",
+                "CTunaSystem",
+            ]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
