@@ -79,6 +79,6 @@ let package = Package(
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec", "TunaTemplate"]),
         .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate", "TunaFuzz"]),
         .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec", "TunaFuzz"]),
-        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire"]),
+        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire", "TunaProtocol"]),
     ]
 )

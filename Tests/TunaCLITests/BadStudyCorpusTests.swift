@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TunaProtocol
+import TunaWire
 
 /// The bad-input corpus (Tests/Corpus/bad-studies): every file is a study (or points at a data
 /// file) that must be refused by `tuna validate` with exit status 2, a message naming the file
@@ -85,5 +87,53 @@ import Testing
         #expect(results[1].status == 2 && results[1].errors.contains("more than 100000 YAML nodes"), "\(results[1].errors)")
         #expect(results[1].errors.contains("nodes.yaml:"), "\(results[1].errors)")
         #expect(Date().timeIntervalSince(started) < 15)
+    }
+}
+
+/// The same corpus submitted to a live daemon over its socket (not through `tuna submit`, which
+/// refuses them before sending): each is refused with its reason, and the daemon stays up and
+/// takes a good study afterwards.
+@Suite struct BadStudySubmissionTests {
+    @Test func aLiveDaemonRefusesEveryBadStudyAndStaysUp() throws {
+        let expected = try BadStudyCorpusTests.expectations()
+        let workspace = try Workspace()
+        let endpoint = try DaemonTests.freeEndpoint()
+        let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db], in: workspace.url)
+        defer {
+            kill(daemon.process.processIdentifier, SIGTERM)
+            daemon.wait(timeout: 10)
+        }
+        #expect(daemon.waitForError(containing: "listening at") != nil, "\(daemon.errors)")
+        let context = try ZMQContext()
+        let client = try ZMQSocket(context, .dealer)
+        try client.connect(endpoint)
+        func submit(_ text: String, file: String, data: Data?) throws -> ReplyMessage? {
+            let declared = data.map { DatasetMessage(hash: sha256Hex($0), fileExtension: extensionOf($0)) }
+            try client.send(try Envelope(.submit, SubmitMessage(studyText: text, studyFile: file, dataset: declared), attachment: data.map(Array.init)).frames)
+            guard let frames = try client.receive(timeoutMilliseconds: 20_000) else { return nil }
+            return try Envelope(frames: frames).decode(ReplyMessage.self)
+        }
+        func extensionOf(_ data: Data) -> String { data.starts(with: [0x50, 0x4b]) ? "npz" : "csv" }
+        var refusedWithReason = 0
+        for expectation in expected {
+            let path = BadStudyCorpusTests.folder.appendingPathComponent(expectation.file)
+            guard let bytes = try? Data(contentsOf: path), bytes.count <= 1 << 20 else { continue }
+            let text = String(decoding: bytes, as: UTF8.self)
+            // A study's data travel with it, as `tuna submit` sends them.
+            let dataPath = text.split(separator: "\n").lazy.compactMap { line -> String? in
+                guard let range = line.range(of: "path: ") else { return nil }
+                return String(line[range.upperBound...].prefix { !",} ".contains($0) })
+            }.first
+            let data = dataPath.flatMap { try? Data(contentsOf: path.deletingLastPathComponent().appendingPathComponent($0)) }
+            let reply = try submit(text, file: expectation.file, data: data)
+            #expect(reply?.ok == false, "\(expectation.file) was accepted: \(reply?.message ?? "no reply")")
+            if reply?.message.contains(expectation.text) == true { refusedWithReason += 1 }
+        }
+        #expect(refusedWithReason >= expected.count * 3 / 4, "\(refusedWithReason) of \(expected.count) refusals gave the validate message")
+        let good = try String(contentsOf: BadStudyCorpusTests.corpus.appendingPathComponent("good/base.yaml"), encoding: .utf8)
+        let goodData = try Data(contentsOf: BadStudyCorpusTests.folder.appendingPathComponent("data/ok.csv"))
+        let accepted = try submit(good, file: "base.yaml", data: goodData)
+        #expect(accepted?.ok == true, "\(accepted?.message ?? "no reply")")
+        #expect(daemon.process.isRunning)
     }
 }
