@@ -218,6 +218,7 @@ final class NetworkNamespaces {
         kill(daemon.process.processIdentifier, SIGTERM)
         #expect(daemon.wait(timeout: 20) == 0, "\(daemon.errors)")
         try Self.checkIntegrity(workspace.db)
+        if ProcessInfo.processInfo.environment["TUNA_TEST_SHOW_LOGS"] != nil { print(daemon.errors, "---A---", hostA.errors, "---B---", hostB.errors) }
         print("◇ multi-host test: cut trial \(lost.number) re-run on hostB; study finished \(String(format: "%.1f", finishedIn)) s after the cut, "
               + "\(String(format: "%.1f", Date().timeIntervalSince(began))) s in all")
     }
