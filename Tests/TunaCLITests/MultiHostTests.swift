@@ -15,7 +15,8 @@ final class NetworkNamespaces {
             guard ip != nil else { return "no `ip` command (install iproute2)" }
             do {
                 let probe = try NetworkNamespaces(hosts: ["a"])
-                probe.remove()
+                defer { probe.remove() }
+                try must(["netns", "exec", probe.names["a"]!, "/bin/true"])
                 return nil
             } catch {
                 return "\(error)"
@@ -186,10 +187,10 @@ final class NetworkNamespaces {
             guard let store = try? SQLiteTrialStore(readOnlyPath: workspace.db), let record = try? store.study(named: "netns-cut"),
                   let running = try? store.trials(study: record.id, states: [.running]) else { return false }
             cut = running.first { $0.worker == "hostA" && $0.startedAt.map { Date().timeIntervalSince($0) < 1.5 } == true }
-            if cut != nil { try? net.setLink("hostA", up: false) }
             return cut != nil
         }
         let lost = try #require(cut, "host A never ran a trial: \(hostA.errors) \(daemon.errors)")
+        try net.setLink("hostA", up: false)
         let cutAt = Date()
 
         let done = waiter.waitForTrials(study: "netns-cut", count: trials, timeout: 45) { $0.state == .complete }
@@ -218,6 +219,7 @@ final class NetworkNamespaces {
         kill(daemon.process.processIdentifier, SIGTERM)
         #expect(daemon.wait(timeout: 20) == 0, "\(daemon.errors)")
         try Self.checkIntegrity(workspace.db)
+        // TUNA_TEST_SHOW_LOGS=1 swift test --skip-build --filter MultiHostTests: what each process said.
         if ProcessInfo.processInfo.environment["TUNA_TEST_SHOW_LOGS"] != nil { print(daemon.errors, "---A---", hostA.errors, "---B---", hostB.errors) }
         print("◇ multi-host test: cut trial \(lost.number) re-run on hostB; study finished \(String(format: "%.1f", finishedIn)) s after the cut, "
               + "\(String(format: "%.1f", Date().timeIntervalSince(began))) s in all")
