@@ -14,13 +14,19 @@ struct TunaProcess {
     let stdout: URL
     let stderr: URL
 
-    init(_ arguments: [String], in folder: URL) throws {
+    /// `launcher` runs in front of `tuna` (`ip netns exec NS`), which must exec it, not fork.
+    init(_ arguments: [String], in folder: URL, launcher: [String] = []) throws {
         stdout = folder.appendingPathComponent("out-\(UUID().uuidString).txt")
         stderr = folder.appendingPathComponent("err-\(UUID().uuidString).txt")
         try #require(FileManager.default.createFile(atPath: stdout.path, contents: nil), "cannot create \(stdout.path)")
         try #require(FileManager.default.createFile(atPath: stderr.path, contents: nil), "cannot create \(stderr.path)")
-        process.executableURL = Self.executable
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [Self.executable.path] + arguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = folder
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
@@ -55,8 +61,8 @@ struct TunaProcess {
     }
 
     /// Runs `tuna` to completion and returns (status, stdout, stderr).
-    static func run(_ arguments: [String], in folder: URL, timeout: Double = 60) throws -> (Int32, String, String) {
-        let process = try TunaProcess(arguments, in: folder)
+    static func run(_ arguments: [String], in folder: URL, timeout: Double = 60, launcher: [String] = []) throws -> (Int32, String, String) {
+        let process = try TunaProcess(arguments, in: folder, launcher: launcher)
         let status = process.wait(timeout: timeout)
         return (status, process.output, process.errors)
     }
