@@ -32,7 +32,8 @@ import TunaStore
             objective: {function: sphere2}
             search: {algorithm: random, trials: 12, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}
             """)
-        let slow = try workspace.write("slow.yaml", EndToEndTests.slow("d-slow", trials: 10, seconds: 0.8))
+        // Studies take turns for workers, so the slow one is long enough to be mid-way at the stop.
+        let slow = try workspace.write("slow.yaml", EndToEndTests.slow("d-slow", trials: 30, seconds: 0.5))
         let endpoint = try Self.freeEndpoint()
         let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db], in: workspace.url)
         #expect(daemon.waitForError(containing: "listening at") != nil, "\(daemon.errors)")
@@ -55,14 +56,14 @@ import TunaStore
         #expect(daemon.wait() == 0)
         let restarted = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db], in: workspace.url)
         #expect(restarted.waitForError(containing: "1 unfinished studies resumed") != nil, "\(restarted.errors)")
-        #expect(waiter.waitForTrials(study: "d-slow", count: 10, timeout: 60) { $0.state == .complete }.count == 10)
+        #expect(waiter.waitForTrials(study: "d-slow", count: 30, timeout: 60) { $0.state == .complete }.count == 30)
         kill(restarted.process.processIdentifier, SIGTERM)
         restarted.wait()
         kill(workers.process.processIdentifier, SIGTERM)
         #expect(workers.wait(timeout: 10) == 0, "workers stop on SIGTERM: \(workers.errors)")
         let store = try SQLiteTrialStore(readOnlyPath: workspace.db)
         let slowStudy = try #require(try store.study(named: "d-slow"))
-        #expect(try store.trials(study: slowStudy.id, states: nil).count == 10)
+        #expect(try store.trials(study: slowStudy.id, states: nil).count == 30)
         #expect(slowStudy.state == .finished)
     }
 
