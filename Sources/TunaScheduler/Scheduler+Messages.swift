@@ -227,7 +227,9 @@ extension Scheduler {
     func retryOrFail(_ trialID: Int64, study: ActiveStudy, error: String) throws {
         let attempts = try store.trial(id: trialID)?.attempts ?? study.study.search.maxAttempts
         if attempts < study.study.search.maxAttempts {
-            log("trial \(trialID) of \(study.study.name) lost its attempt \(attempts): \(logSafe(error, limit: 400)); queued again")
+            // Numbered as the study numbers its trials (what the leaderboard shows), id as the wire has it.
+            let number = study.running[trialID].map { "\($0.number)" } ?? "?"
+            log("\(study.study.name): trial \(number) (id \(trialID)) lost its attempt \(attempts): \(logSafe(error, limit: 400)); queued again")
             try store.requeueTrial(trialID)
             study.requeued(trialID)
         } else {

@@ -142,7 +142,7 @@ public final class Worker {
                         let welcome = try envelope.decode(WelcomeMessage.self)
                         heartbeat = min(max(0.05, Double(welcome.heartbeatMilliseconds) / 1000), 60)
                         liveness = min(max(1, welcome.liveness), 100)
-                        if !welcomed { options.log("connected to \(options.endpoint)") }
+                        options.log(welcomed ? "welcomed again by \(options.endpoint)" : "connected to \(options.endpoint)")
                         welcomed = true
                         if let current = job {
                             // Reconnected mid-trial: the scheduler has requeued it; drop ours.
