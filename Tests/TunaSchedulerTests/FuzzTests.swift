@@ -39,6 +39,7 @@ import TunaWire
         #expect(sent >= 10_000 - 100, "messages sent: \(sent)")
         if let before = memoryBefore, let after = memoryAfter {
             #expect(after - before < 256 << 20, "memory grew by \(after - before) bytes")
+            print("scheduler fuzz: \(sent) messages, resident memory \(before >> 20) -> \(after >> 20) MiB")
         }
         // The fuzzers fall silent: what they held goes back to the queue, the honest finish it.
         for socket in fuzzers { socket.close() }

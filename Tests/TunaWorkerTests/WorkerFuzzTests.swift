@@ -65,6 +65,7 @@ import TunaWire
         #expect(ending.text == nil, "the worker loop ended: \(ending.text ?? "")")
         if let before = memoryBefore, let after = residentMemoryBytes() {
             #expect(after - before < 256 << 20, "memory grew by \(after - before) bytes")
+            print("worker fuzz: 10000 messages, resident memory \(before >> 20) -> \(after >> 20) MiB")
         }
         // Nothing a message named was written outside the cache.
         #expect(!FileManager.default.fileExists(atPath: "/tmp/x"), "a fuzzed study hash wrote /tmp/x")
