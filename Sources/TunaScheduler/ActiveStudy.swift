@@ -12,8 +12,14 @@ public final class ActiveStudy {
     public internal(set) var budget: Int
     let sampler: any Sampler
     let pruner: any Pruner
-    /// Finished trials, as samplers and pruners see them.
+    /// Finished trials, as samplers and pruners see them; empty when neither reads it (random
+    /// or Sobol search without a pruner), so a long study's memory stays flat.
     private(set) var history: [Trial] = []
+    private let keepsHistory: Bool
+    /// Finished trials count against the budget; the study is done when they fill it.
+    public private(set) var finishedCount = 0
+    /// The best finished value so far (complete trials with a finite value).
+    public private(set) var bestValue: Double?
     /// Trials handed out and not finished, by store id.
     private(set) var running: [Int64: Trial] = [:]
     /// Trials waiting for a worker (requeued after a lost worker), oldest first.
@@ -30,13 +36,16 @@ public final class ActiveStudy {
         self.dataset = dataset
         sampler = study.search.algorithm.make(seed: study.search.seed)
         pruner = (study.search.pruner ?? .none).pruner
+        keepsHistory = sampler.needsHistory || !(pruner is NopPruner)
         for trial in try store.trials(study: record.id, states: nil) {
             let params = ParameterCodec.parameters(trial.params, space: study.search.space)
             switch trial.state {
             case .complete, .pruned, .fail:
                 var steps: [Int: Double] = [:]
-                for point in try store.intermediateValues(trial: trial.id) { steps[point.step] = point.value }
-                history.append(Trial(number: trial.number, state: Self.state(trial.state), params: params, value: trial.value, intermediateValues: steps))
+                if keepsHistory {
+                    for point in try store.intermediateValues(trial: trial.id) { steps[point.step] = point.value }
+                }
+                remember(Trial(number: trial.number, state: Self.state(trial.state), params: params, value: trial.value, intermediateValues: steps))
             case .waiting:
                 waiting.append(trial.id)
             case .running:
@@ -56,10 +65,8 @@ public final class ActiveStudy {
         }
     }
 
-    /// Finished trials count against the budget; the study is done when they fill it.
-    public var finishedCount: Int { history.count }
     public var runningCount: Int { running.count }
-    public var isDone: Bool { (history.count >= budget || (isOutOfTime && waiting.isEmpty)) && running.isEmpty }
+    public var isDone: Bool { (finishedCount >= budget || (isOutOfTime && waiting.isEmpty)) && running.isEmpty }
 
     /// When this scheduler took the study up: `search.time_budget` counts from here, like
     /// Optuna's `timeout` counts from the `optimize` call (a resumed study gets the budget again).
@@ -73,9 +80,13 @@ public final class ActiveStudy {
     /// Nothing more will happen: done, or stopped with nothing running.
     public var isSettled: Bool { isDone || (stopped && running.isEmpty) }
 
-    /// The best finished value so far.
-    public var bestValue: Double? {
-        history.filter(\.isUsable).compactMap(\.value).min { study.search.direction.isBetter($0, than: $1) }
+    /// Counts a finished trial, keeps the best value, and keeps the trial when it is needed.
+    private func remember(_ trial: Trial) {
+        finishedCount += 1
+        if trial.isUsable, let value = trial.value, bestValue.map({ study.search.direction.isBetter(value, than: $0) }) ?? true {
+            bestValue = value
+        }
+        if keepsHistory { history.append(trial) }
     }
 
     /// The next trial to hand out: a waiting one first, else a new one from the sampler while
@@ -85,10 +96,10 @@ public final class ActiveStudy {
         if !waiting.isEmpty {
             record = try store.markRunning(trial: waiting.removeFirst(), worker: worker)
         } else {
-            guard history.count + running.count < budget, !isOutOfTime else { return nil }
+            guard finishedCount + running.count < budget, !isOutOfTime else { return nil }
             let context = SamplingContext(
                 space: study.search.space, direction: study.search.direction, history: history,
-                running: Array(running.values.map(\.params)), trialNumber: history.count + running.count)
+                running: Array(running.values.map(\.params)), trialNumber: finishedCount + running.count)
             let params: Parameters
             do {
                 params = try sampler.ask(context)
@@ -117,7 +128,7 @@ public final class ActiveStudy {
     func finished(_ record: TrialRecord) {
         let steps = running[record.id]?.intermediateValues ?? [:]
         running[record.id] = nil
-        history.append(Trial(
+        remember(Trial(
             number: record.number, state: Self.state(record.state),
             params: ParameterCodec.parameters(record.params, space: study.search.space), value: record.value,
             intermediateValues: steps))

@@ -9,6 +9,9 @@ public struct RandomSampler: Sampler, Codable, Hashable {
         self.seed = seed
     }
 
+    /// Draws depend on the seed and the trial number only.
+    public var needsHistory: Bool { false }
+
     public func ask(_ context: SamplingContext) throws -> Parameters {
         var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
         let ordered = try context.space.orderedParameters()

@@ -60,10 +60,14 @@ public protocol Sampler: Sendable {
     func ask(_ context: SamplingContext) throws -> Parameters
     /// Hears about a finished trial (default: nothing to do).
     func tell(_ trial: Trial)
+    /// Whether `ask` reads `context.history` (default: yes). A sampler that does not lets the
+    /// scheduler keep no list of finished trials, so its memory stays flat over millions.
+    var needsHistory: Bool { get }
 }
 
 extension Sampler {
     public func tell(_ trial: Trial) {}
+    public var needsHistory: Bool { true }
 
     /// Convenience: ask with a space and a history, minimising.
     public func ask(

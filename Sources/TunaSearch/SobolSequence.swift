@@ -130,6 +130,9 @@ public struct SobolSampler: Sampler, Codable, Hashable {
         self.scrambled = scrambled
     }
 
+    /// Draws depend on the seed and the trial number only.
+    public var needsHistory: Bool { false }
+
     public func ask(_ context: SamplingContext) throws -> Parameters {
         let ordered = try context.space.orderedParameters()
         let names = context.space.parameters.filter { $0.domain.isSearchable }.map(\.name)
