@@ -1,6 +1,7 @@
 import Foundation
 import TunaData
 import TunaNN
+import TunaStore
 
 /// Why an export, a prediction or an evaluation cannot go on; the message is for a person.
 public struct ExportError: Error, CustomStringConvertible {
@@ -37,7 +38,7 @@ public struct BundleInfo: Sendable, Hashable, Codable {
     /// Imputation, scaling, encodings and dropped columns, fitted on all training rows.
     public var pipeline: FittedPipeline
     /// The trial's parameters, as the store keeps them (numbers, text, booleans).
-    public var params: [String: ParameterText]
+    public var params: [String: JSONValue]
     /// The study's metric and the trial's cross-validated mean and standard deviation of it.
     public var metric: String
     public var cvValue: Double?
@@ -52,35 +53,6 @@ public struct BundleInfo: Sendable, Hashable, Codable {
         case formatVersion = "format_version", study, trial, task, target, classNames = "class_names"
         case inputColumns = "input_columns", pipeline, params, metric, cvValue = "cv_value", cvStd = "cv_std"
         case epochs, epochsSource = "epochs_source", trainingRows = "training_rows", seed
-    }
-}
-
-/// A parameter value as text for people and JSON for tools (the store's scalar kinds).
-public enum ParameterText: Sendable, Hashable, Codable, CustomStringConvertible {
-    case number(Double), string(String), bool(Bool)
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else { self = .string(try container.decode(String.self)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .number(let number): try container.encode(number)
-        case .string(let text): try container.encode(text)
-        case .bool(let flag): try container.encode(flag)
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .number(let d): d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
-        case .string(let s): s
-        case .bool(let b): String(b)
-        }
     }
 }
 

@@ -40,7 +40,7 @@ public enum TrialExport {
         // epochs), so the configured count is the only one known; say so rather than guess.
         let epochsSource = plan.earlyStopping == nil
             ? "configured"
-            : "configured (early stopping is configured, but the epochs it stopped at are not recorded)"
+            : "configured; early stopping ran in the folds, but the epochs it stopped at are not recorded"
         notes.append("training on all \(dataset.rowCount) rows for \(plan.epochs) epochs (\(epochsSource))")
 
         let (pipeline, transformed) = try study.pipeline().fit(dataset)
@@ -59,7 +59,7 @@ public enum TrialExport {
         let info = BundleInfo(
             formatVersion: BundleInfo.currentFormatVersion, study: name, trial: trial.number, task: dataset.task,
             target: data.target, classNames: dataset.targets.classNames, inputColumns: columns, pipeline: pipeline,
-            params: trial.params.compactMapValues(ParameterText.init), metric: record.metric, cvValue: trial.value,
+            params: trial.params, metric: record.metric, cvValue: trial.value,
             cvStd: trial.std, epochs: plan.epochs, epochsSource: epochsSource, trainingRows: transformed.rowCount, seed: seed)
         return (ModelBundle(model: model, info: info), notes)
     }
@@ -106,16 +106,5 @@ public enum TrialExport {
         let file = folder.appendingPathComponent(hash + "." + (stored.fileExtension.isEmpty ? "csv" : stored.fileExtension))
         try stored.bytes.write(to: file)
         return try data.loadDataset(path: file.path)
-    }
-}
-
-extension ParameterText {
-    init?(_ value: JSONValue) {
-        switch value {
-        case .number(let d): self = .number(d)
-        case .string(let s): self = .string(s)
-        case .bool(let b): self = .bool(b)
-        case .null: return nil
-        }
     }
 }

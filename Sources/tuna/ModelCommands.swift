@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunaData
 import TunaExport
 import TunaMetrics
 
@@ -16,8 +17,13 @@ private func reportingFailure<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-private func note(_ text: String) {
-    FileHandle.standardError.write(Data("tuna: \(text)\n".utf8))
+/// The model and the rows to run it on; notes about the rows (ignored columns) go to stderr so
+/// that standard output stays the predictions or the report.
+private func bundleAndRows(model: String, data: String) throws -> (ModelBundle, Table) {
+    let bundle = try ModelBundle.load(path: model)
+    let (table, notes) = try bundle.readRows(path: data)
+    for line in notes { FileHandle.standardError.write(Data("tuna: \(line)\n".utf8)) }
+    return (bundle, table)
 }
 
 /// `tuna export STUDY --out MODEL`: the chosen trial retrained on all the data, in one file.
@@ -57,9 +63,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingFailure {
-            let bundle = try ModelBundle.load(path: model)
-            let (table, notes) = try bundle.readRows(path: data)
-            notes.forEach(note)
+            let (bundle, table) = try bundleAndRows(model: model, data: data)
             let predictions = try bundle.predict(table)
             let text = format == .json ? try json(predictions) : csv(predictions, target: bundle.info.target)
             if let out {
@@ -114,9 +118,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingFailure {
-            let bundle = try ModelBundle.load(path: model)
-            let (table, notes) = try bundle.readRows(path: data)
-            notes.forEach(note)
+            let (bundle, table) = try bundleAndRows(model: model, data: data)
             let evaluation = try bundle.evaluate(table, worst: max(worst, 0))
             if format == .json {
                 let encoder = JSONEncoder()

@@ -4,28 +4,6 @@ import Testing
 /// The winner leaves the tuner: a real iris study is run, its best trial exported twice,
 /// predicted and evaluated with the `tuna` binary.
 @Suite(.serialized) struct ExportTests {
-    static let study = """
-        name: export-iris
-        data: {path: \(NetworkStudyTests.irisPath), target: target}
-        preprocess: [{scale: standard}]
-        model:
-          layers:
-            - {dense: {units: "$units", activation: relu}}
-            - {dense: {units: 3, activation: softmax}}
-          loss: sparse_categorical_crossentropy
-          optimizer: {name: adam, learning_rate: "$lr"}
-          epochs: 30
-          batch_size: 16
-        search:
-          algorithm: random
-          metric: accuracy
-          folds: 3
-          trials: 3
-          parameters:
-            lr: {float: [0.01, 0.05], log: true}
-            units: {int: [8, 32]}
-        """
-
     /// The weights of a safetensors file: the bytes after the header.
     static func weights(_ path: String) throws -> Data {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -35,7 +13,7 @@ import Testing
 
     @Test func theBestTrialExportsPredictsAndEvaluates() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("iris.yaml", Self.study)
+        let study = try workspace.write("iris.yaml", NetworkStudyTests.irisStudy(name: "export-iris", trials: 3))
         let (status, _, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "2"], in: workspace.url, timeout: 120)
         try #require(status == 0, "\(errors)")
 
