@@ -14,11 +14,6 @@ public struct ExportError: Error, CustomStringConvertible {
 public struct InputColumn: Sendable, Hashable, Codable {
     public var name: String
     public var kind: ColumnKind
-
-    public init(name: String, kind: ColumnKind) {
-        self.name = name
-        self.kind = kind
-    }
 }
 
 /// Everything an exported model carries besides the network: what rows it reads and how they

@@ -17,13 +17,19 @@ private func reportingFailure<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// The model and the rows to run it on; notes about the rows (ignored columns) go to stderr so
-/// that standard output stays the predictions or the report.
-private func bundleAndRows(model: String, data: String) throws -> (ModelBundle, Table) {
-    let bundle = try ModelBundle.load(path: model)
-    let (table, notes) = try bundle.readRows(path: data)
-    for line in notes { FileHandle.standardError.write(Data("tuna: \(line)\n".utf8)) }
-    return (bundle, table)
+/// The two arguments `predict` and `evaluate` share: a model and the rows to run it on.
+struct ModelAndRows: ParsableArguments {
+    @Argument(help: "The model file written by `tuna export`.") var model: String
+    @Argument(help: "A CSV with the model's input columns (others are ignored; evaluate also reads the target column).") var data: String
+
+    /// Notes about the rows (ignored columns) go to stderr, so that standard output stays the
+    /// predictions or the report.
+    func load() throws -> (ModelBundle, Table) {
+        let bundle = try ModelBundle.load(path: model)
+        let (table, notes) = try bundle.readRows(path: data)
+        for line in notes { FileHandle.standardError.write(Data("tuna: \(line)\n".utf8)) }
+        return (bundle, table)
+    }
 }
 
 /// `tuna export STUDY --out MODEL`: the chosen trial retrained on all the data, in one file.
@@ -55,15 +61,14 @@ enum PredictionFormat: String, ExpressibleByArgument, CaseIterable {
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Predict raw rows with an exported model.")
 
-    @Argument(help: "The model file written by `tuna export`.") var model: String
-    @Argument(help: "A CSV with the model's input columns (extra columns are ignored).") var data: String
+    @OptionGroup var input: ModelAndRows
     @Flag(help: "Add each class's probability.") var proba = false
     @Option(help: "Write the predictions here instead of standard output.") var out: String?
     @Option(help: "csv or json.") var format: PredictionFormat = .csv
 
     func run() throws {
         try reportingFailure {
-            let (bundle, table) = try bundleAndRows(model: model, data: data)
+            let (bundle, table) = try input.load()
             let predictions = try bundle.predict(table)
             let text = format == .json ? try json(predictions) : csv(predictions, target: bundle.info.target)
             if let out {
@@ -111,14 +116,13 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Score an exported model on labelled rows.")
 
-    @Argument(help: "The model file written by `tuna export`.") var model: String
-    @Argument(help: "A CSV with the model's input columns and its target column.") var data: String
+    @OptionGroup var input: ModelAndRows
     @Option(help: "text or json.") var format: ReportFormat = .text
     @Option(help: "How many of the worst-predicted rows to list.") var worst = 10
 
     func run() throws {
         try reportingFailure {
-            let (bundle, table) = try bundleAndRows(model: model, data: data)
+            let (bundle, table) = try input.load()
             let evaluation = try bundle.evaluate(table, worst: max(worst, 0))
             if format == .json {
                 let encoder = JSONEncoder()
