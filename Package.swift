@@ -58,6 +58,12 @@ let package = Package(
                 "TunaTemplate", "TunaSpec", "TunaSearch", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "TunaTensor",
                 "CTunaSystem",
             ]),
+        /// Exported models: retraining a trial on all its data, the one-file bundle, prediction
+        /// and evaluation on raw rows. Apart from TunaWorker: exporting needs no wire.
+        .target(
+            name: "TunaExport",
+            dependencies: ["TunaTemplate", "TunaSpec", "TunaSearch", "TunaStore", "TunaNN", "TunaData", "TunaMetrics"],
+            swiftSettings: optimized),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
@@ -65,7 +71,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
@@ -79,6 +85,7 @@ let package = Package(
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec", "TunaTemplate"]),
         .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate", "TunaFuzz"]),
         .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec", "TunaFuzz"]),
+        .testTarget(name: "TunaExportTests", dependencies: ["TunaExport", "TunaStore", "TunaData"]),
         .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire", "TunaProtocol"]),
     ]
 )

@@ -17,13 +17,9 @@ struct NetworkTrial {
     let plan: TrainingPlan
     let seed: UInt64
 
-    /// The untrained network for one fold. Its input shape is the fold's features after
-    /// preprocessing (one-hot columns widen a table), not the data file's.
+    /// The untrained network for one fold (built as an export's retraining builds it).
     static func network(for fold: FoldData, plan: TrainingPlan, seed: UInt64) throws -> Sequential {
-        let inputShape = Array(fold.trainFeatures.shape.dropFirst())
-        // The study's `augment` step becomes training-only layers in front of the network.
-        let augmentation = try fold.pipeline.augmentation?.layerSpecs(inputShape: inputShape) ?? []
-        return try Sequential(inputShape: inputShape, layers: augmentation + plan.layers, seed: seed)
+        try plan.network(features: fold.trainFeatures, pipeline: fold.pipeline, seed: seed)
     }
 
     /// The score key in a model's logs for the study's metric (`loss`, `accuracy`, `mae`, ...).
@@ -87,19 +83,9 @@ struct NetworkTrial {
         return (value, result.standardDeviation[key], folds, result.folds.map(\.seconds), result.mean, pruned)
     }
 
-    /// Targets shaped for the loss: class indices, one-hot rows, or a column of values.
+    /// Targets shaped for the loss (the plan's rule, shared with export).
     func targets(_ targets: Targets, classes: Int?) throws -> Tensor {
-        switch (targets, plan.loss) {
-        case (.classes(let labels, _), .categoricalCrossentropy):
-            let width = classes ?? ((labels.max() ?? 0) + 1)
-            var oneHot = Tensor(zeros: [labels.count, width])
-            for (row, label) in labels.enumerated() where label < width { oneHot[row, label] = 1 }
-            return oneHot
-        case (.classes(let labels, _), .binaryCrossentropy), (.classes(let labels, _), .hinge), (.classes(let labels, _), .squaredHinge):
-            return Tensor(labels.map(Float.init), shape: [labels.count, 1])
-        default:
-            return targets.tensor()
-        }
+        try plan.targets(targets, classes: classes)
     }
 }
 
@@ -129,9 +115,7 @@ final class DatasetCache: @unchecked Sendable {
     func dataset(for spec: DataSpec) throws -> Dataset {
         let key = "\(spec.path)|\(spec.target)|\(spec.task.rawValue)"
         if let cached = lock.withLock({ datasets[key] }) { return cached }
-        let dataset = try Dataset.load(
-            path: spec.path, target: spec.target, task: spec.task == .classification ? .classification : .regression,
-            features: spec.features, featuresKey: spec.featuresKey, inputShape: spec.inputShape)
+        let dataset = try spec.loadDataset()
         lock.withLock { datasets[key] = dataset }
         return dataset
     }

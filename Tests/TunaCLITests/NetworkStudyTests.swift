@@ -8,29 +8,34 @@ import TunaStore
     static let irisPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../datasets/iris.csv").standardized.path
 
+    /// A small iris study: one hidden layer, its width and learning rate tuned.
+    static func irisStudy(name: String, trials: Int) -> String {
+        """
+        name: \(name)
+        data: {path: \(irisPath), target: target}
+        preprocess: [{scale: standard}]
+        model:
+          layers:
+            - {dense: {units: "$units", activation: relu}}
+            - {dense: {units: 3, activation: softmax}}
+          loss: sparse_categorical_crossentropy
+          optimizer: {name: adam, learning_rate: "$lr"}
+          epochs: 30
+          batch_size: 16
+        search:
+          algorithm: random
+          metric: accuracy
+          folds: 3
+          trials: \(trials)
+          parameters:
+            lr: {float: [0.005, 0.05], log: true}
+            units: {int: [8, 32]}
+        """
+    }
+
     @Test func irisTrialsStoreTheirFoldsAndReachGoodAccuracy() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("iris.yaml", """
-            name: e2e-iris
-            data: {path: \(Self.irisPath), target: target}
-            preprocess: [{scale: standard}]
-            model:
-              layers:
-                - {dense: {units: "$units", activation: relu}}
-                - {dense: {units: 3, activation: softmax}}
-              loss: sparse_categorical_crossentropy
-              optimizer: {name: adam, learning_rate: "$lr"}
-              epochs: 30
-              batch_size: 16
-            search:
-              algorithm: random
-              metric: accuracy
-              folds: 3
-              trials: 4
-              parameters:
-                lr: {float: [0.005, 0.05], log: true}
-                units: {int: [8, 32]}
-            """)
+        let study = try workspace.write("iris.yaml", Self.irisStudy(name: "e2e-iris", trials: 4))
         let (status, output, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "2"], in: workspace.url, timeout: 120)
         #expect(status == 0, "\(errors)")
         #expect(output.contains("maximize accuracy"))

@@ -148,8 +148,9 @@ public struct FittedPipeline: Sendable, Hashable, Codable {
         try Self.tensor(from: transform(table), inputShape: inputShape)
     }
 
-    /// The finished numeric tensor of an already transformed table.
-    static func tensor(from table: Table, inputShape: [Int]?) throws -> Tensor {
+    /// The finished numeric tensor of an already transformed table (what a fold, or a final
+    /// retraining on all rows, trains on).
+    public static func tensor(from table: Table, inputShape: [Int]?) throws -> Tensor {
         for (name, column) in zip(table.names, table.columns) {
             if let values = column.numbers, let row = values.firstIndex(where: { !$0.isFinite }) {
                 let what = values[row].isNaN ? "a missing value" : "the value \(values[row])"

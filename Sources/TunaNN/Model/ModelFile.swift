@@ -24,8 +24,11 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
 public enum ModelFile {
     static let architectureKey = "tuna_architecture"
 
-    /// The file's bytes for `model`.
-    public static func encode(_ model: Sequential) throws -> Data {
+    /// The file's bytes for `model`. `metadata` adds string entries to the header's
+    /// `__metadata__` (safetensors allows only strings there): what travels with an exported
+    /// model besides its network, such as its preprocessing. They may not replace the
+    /// architecture.
+    public static func encode(_ model: Sequential, metadata extra: [String: String] = [:]) throws -> Data {
         guard let inputShape = model.inputShape else { throw NNError.notReady("only a built model can be saved") }
         let architecture = ModelArchitecture(
             formatVersion: ModelArchitecture.currentFormatVersion, inputShape: inputShape, layers: model.layerSpecs,
@@ -35,7 +38,10 @@ public enum ModelFile {
         guard let architectureJSON = String(data: try encoder.encode(architecture), encoding: .utf8) else {
             throw NNError.modelFile("architecture is not UTF-8")
         }
-        var header: [String: Any] = ["__metadata__": ["format": "tuna", architectureKey: architectureJSON]]
+        var metadata = extra
+        metadata["format"] = "tuna"
+        metadata[architectureKey] = architectureJSON
+        var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         var tensors: [Tensor] = []
         for layer in model.layers {
@@ -66,8 +72,17 @@ public enum ModelFile {
         return data
     }
 
-    /// A model rebuilt from a file's bytes; `source` names the file in errors.
-    public static func decode(_ data: Data, source: String = "model file") throws -> Sequential {
+    /// The header's `__metadata__` entries (the architecture among them), without the weights.
+    public static func metadata(_ data: Data, source: String = "model file") throws -> [String: String] {
+        let (header, _) = try splitHeader(data, source: source)
+        guard let metadata = header["__metadata__"] as? [String: String] else {
+            throw NNError.modelFile("\(source): no string metadata in the header (is it a Tuna model?)")
+        }
+        return metadata
+    }
+
+    /// The JSON header and the data after it, with the header length checked against the size.
+    static func splitHeader(_ data: Data, source: String) throws -> (header: [String: Any], payload: Data) {
         func fail(_ message: String) -> NNError { .modelFile("\(source): \(message)") }
         guard data.count >= 8 else { throw fail("too short to be a safetensors file (\(data.count) bytes)") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -79,6 +94,13 @@ public enum ModelFile {
         guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)) as? [String: Any] else {
             throw fail("header is not a JSON object")
         }
+        return (header, payload)
+    }
+
+    /// A model rebuilt from a file's bytes; `source` names the file in errors.
+    public static func decode(_ data: Data, source: String = "model file") throws -> Sequential {
+        func fail(_ message: String) -> NNError { .modelFile("\(source): \(message)") }
+        let (header, payload) = try splitHeader(data, source: source)
         guard let metadata = header["__metadata__"] as? [String: String],
               let architectureJSON = metadata[architectureKey]
         else { throw fail("no Tuna architecture in the header metadata (is it a Tuna model?)") }

@@ -1,0 +1,74 @@
+import Foundation
+import TunaData
+import TunaNN
+import TunaTensor
+
+/// A model's answers for a table of rows, in the rows' order.
+public struct Predictions: Sendable {
+    /// Class names by index (classification), or nil (regression).
+    public var classNames: [String]?
+    /// The predicted class index per row (classification).
+    public var labels: [Int]
+    /// Per row, the probability of each class (classification).
+    public var probabilities: [[Double]]
+    /// The predicted value per row, in the target's own units (regression).
+    public var values: [Double]
+
+    /// The prediction of row `i` as text: a class name or a number.
+    public func text(_ i: Int) -> String {
+        if let classNames { return classNames.indices.contains(labels[i]) ? classNames[labels[i]] : String(labels[i]) }
+        return String(values[i])
+    }
+}
+
+extension ModelBundle {
+    /// Reads a CSV of raw rows for this model. Missing input columns are refused, all named at
+    /// once; extra columns (the target among them) are ignored and listed in the notes, so a
+    /// training file can be scored as it is. A column is read as the kind it had in training
+    /// (a numeric column that happens to hold only blanks stays numeric).
+    public func readRows(path: String) throws -> (table: Table, notes: [String]) {
+        var table = try CSV.load(path: path)
+        let wanted = info.inputColumns.map(\.name)
+        let missing = wanted.filter { table.index(of: $0) == nil }
+        guard missing.isEmpty else {
+            throw ExportError("\(path) lacks the column\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) that the model reads (it reads: \(wanted.joined(separator: ", ")))")
+        }
+        let mismatched = info.inputColumns.filter { column in table[column.name].map { $0.kind != column.kind } ?? false }
+        if !mismatched.isEmpty {
+            var types: [String: ColumnKind] = [:]
+            for column in mismatched { types[column.name] = column.kind }
+            table = try CSV.load(path: path, options: CSVOptions(columnTypes: types))
+        }
+        var notes: [String] = []
+        let extra = table.names.filter { !wanted.contains($0) && $0 != info.target }
+        if !extra.isEmpty {
+            notes.append("ignored column\(extra.count == 1 ? "" : "s") the model does not read: \(extra.joined(separator: ", "))")
+        }
+        return (table, notes)
+    }
+
+    /// Runs the stored pipeline and the network on raw rows.
+    public func predict(_ table: Table) throws -> Predictions {
+        let features = try info.pipeline.features(table)
+        let output = try model.predict(features, batchSize: 256)
+        let n = output.shape.first ?? 0
+        let width = n == 0 ? 0 : output.count / n
+        let scalars = output.scalars.map(Double.init)
+        guard let classNames = info.classNames else {
+            return Predictions(classNames: nil, labels: [], probabilities: [], values: info.pipeline.inverseTargets(scalars))
+        }
+        var probabilities: [[Double]] = []
+        probabilities.reserveCapacity(n)
+        for row in 0..<n {
+            if width == 1 {
+                // One sigmoid unit for two classes: the probability of the second.
+                let p = min(max(scalars[row], 0), 1)
+                probabilities.append([1 - p, p])
+            } else {
+                probabilities.append(Array(scalars[(row * width)..<((row + 1) * width)]))
+            }
+        }
+        let labels = probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+        return Predictions(classNames: classNames, labels: labels, probabilities: probabilities, values: [])
+    }
+}

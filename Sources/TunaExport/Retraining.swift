@@ -1,0 +1,110 @@
+import Foundation
+import TunaData
+import TunaNN
+import TunaSearch
+import TunaSpec
+import TunaStore
+import TunaTemplate
+
+/// Retrains one trial's configuration on all of its study's data, the way its folds were
+/// trained (same network, pipeline and seed rule), and describes the result as a bundle.
+public enum TrialExport {
+    /// The bundle and lines worth telling the person (which trial, how many epochs and why).
+    public static func retrain(store: any TrialStore, study name: String, trial number: Int? = nil) throws -> (bundle: ModelBundle, notes: [String]) {
+        guard let record = try store.study(named: name) else {
+            let known = try store.studies().map(\.name)
+            throw ExportError("no study '\(name)' in the database; studies: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+        }
+        let file: String
+        if case .string(let path)? = record.settings["path"] { file = path } else { file = name + ".yaml" }
+        // The stored text is what the trials ran, even if the file on disk changed since.
+        let study = try Study.parseChecked(text: record.studyFile, file: file, checkFiles: false)
+        switch study.objective {
+        case .network: break
+        case .function(let function):
+            throw ExportError("study '\(name)' scores the function '\(function)': it has no network to export")
+        case .command(let command):
+            throw ExportError("study '\(name)' scores a command (\(command.arguments.first ?? "")): Tuna never saw its model, so it cannot export one")
+        }
+        guard let data = study.data, let template = try study.modelTemplate() else {
+            throw ExportError("study '\(name)' has no data or model section")
+        }
+        let trial = try chooseTrial(store: store, record: record, number: number)
+        let params = try parameters(trial.params)
+        let plan = try template.resolve(params)
+        let dataset = try loadDataset(store: store, record: record, data: data)
+
+        var notes = ["trial #\(trial.number) of \(name): cross-validated \(record.metric) \(trial.value.map { String(format: "%.6g", $0) } ?? "-")"
+            + (trial.std.map { String(format: " ± %.3g", $0) } ?? "")]
+        // Early stopping's epoch per fold is not in the store (workers report scores, not
+        // epochs), so the configured count is the only one known; say so rather than guess.
+        let epochsSource = plan.earlyStopping == nil
+            ? "configured"
+            : "configured; early stopping ran in the folds, but the epochs it stopped at are not recorded"
+        notes.append("training on all \(dataset.rowCount) rows for \(plan.epochs) epochs (\(epochsSource))")
+
+        let (pipeline, transformed) = try study.pipeline().fit(dataset)
+        let trainFeatures = try FittedPipeline.tensor(from: transformed.features, inputShape: pipeline.inputShape)
+        // The trial's seed, as the worker derives it; folds add their index, the final fit none.
+        let seed = study.search.seed &+ UInt64(trial.number)
+        let model = try plan.network(features: trainFeatures, pipeline: pipeline, seed: seed)
+        try model.compile(optimizer: plan.optimizer, loss: plan.loss, metrics: plan.metrics)
+        let classes = dataset.targets.classNames?.count
+        let history = try model.fit(
+            trainFeatures, try plan.targets(transformed.targets, classes: classes), epochs: plan.epochs, batchSize: plan.batchSize)
+        if let reason = history.stopReason {
+            throw ExportError("retraining trial #\(trial.number) stopped: \(reason)")
+        }
+        let columns = zip(dataset.features.names, dataset.features.columns).map { InputColumn(name: $0.0, kind: $0.1.kind) }
+        let info = BundleInfo(
+            formatVersion: BundleInfo.currentFormatVersion, study: name, trial: trial.number, task: dataset.task,
+            target: data.target, classNames: dataset.targets.classNames, inputColumns: columns, pipeline: pipeline,
+            params: trial.params, metric: record.metric, cvValue: trial.value,
+            cvStd: trial.std, epochs: plan.epochs, epochsSource: epochsSource, trainingRows: transformed.rowCount, seed: seed)
+        return (ModelBundle(model: model, info: info), notes)
+    }
+
+    /// The asked-for trial, which must be complete, or the best complete one.
+    static func chooseTrial(store: any TrialStore, record: StudyRecord, number: Int?) throws -> TrialRecord {
+        guard let number else {
+            guard let best = try store.bestTrial(study: record.id) else {
+                throw ExportError("study '\(record.name)' has no completed trial to export")
+            }
+            return best
+        }
+        guard let trial = try store.trial(study: record.id, number: number) else {
+            throw ExportError("study '\(record.name)' has no trial #\(number)")
+        }
+        guard trial.state == .complete else {
+            let why = trial.error.map { ": \($0)" } ?? ""
+            throw ExportError("trial #\(number) of '\(record.name)' is \(trial.state.rawValue)\(why); only a COMPLETE trial can be exported")
+        }
+        return trial
+    }
+
+    /// The store's JSON scalars as the template's parameter values. Through Codable, so an
+    /// int parameter's `3.0` comes back as the integer 3 the template expects.
+    static func parameters(_ json: [String: JSONValue]) throws -> Parameters {
+        try JSONDecoder().decode(Parameters.self, from: JSONEncoder().encode(json.filter { $0.value != .null }))
+    }
+
+    /// The study's data: the bytes the database keeps by hash (submitted and local runs alike),
+    /// or else the file at the study's path.
+    static func loadDataset(store: any TrialStore, record: StudyRecord, data: DataSpec) throws -> Dataset {
+        guard case .string(let hash)? = record.settings["dataset"] else {
+            guard FileManager.default.fileExists(atPath: data.path) else {
+                throw ExportError("the study's data are not in the database and \(data.path) does not exist")
+            }
+            return try data.loadDataset()
+        }
+        guard let stored = try store.dataset(hash: hash) else {
+            throw ExportError("the study's data set \(hash.prefix(12)) is not in the database")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-export-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent(hash + "." + (stored.fileExtension.isEmpty ? "csv" : stored.fileExtension))
+        try stored.bytes.write(to: file)
+        return try data.loadDataset(path: file.path)
+    }
+}
