@@ -74,3 +74,21 @@ extension ModelBundle {
         return evaluation
     }
 }
+
+extension ModelBundle {
+    /// Scores already-loaded rows (a held-out part of the data, or a test file read like it).
+    public func testScore(_ dataset: Dataset, metric: String) throws -> TestScore {
+        let truth: Column = switch dataset.targets {
+        case .classes(let labels, let names): .categorical(labels.map { names.indices.contains($0) ? names[$0] : nil })
+        case .values(let values): .numeric(values)
+        }
+        let table = try Table(
+            names: dataset.features.names + [info.target], columns: dataset.features.columns + [truth], source: dataset.features.source)
+        let evaluation = try evaluate(table, worst: 0)
+        // The study's metric under the names an evaluation uses.
+        let aliases = ["loss": info.classNames == nil ? "mse" : "log_loss", "auc": "roc_auc"]
+        return TestScore(
+            metric: metric, value: evaluation.metrics[metric] ?? aliases[metric].flatMap { evaluation.metrics[$0] },
+            rows: evaluation.rows, metrics: evaluation.metrics)
+    }
+}

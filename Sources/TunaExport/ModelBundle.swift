@@ -43,11 +43,36 @@ public struct BundleInfo: Sendable, Hashable, Codable {
     public var epochsSource: String
     public var trainingRows: Int
     public var seed: UInt64
+    /// The score on the study's held-out test rows, when it declares them.
+    public var test: TestScore?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", study, trial, task, target, classNames = "class_names"
         case inputColumns = "input_columns", pipeline, params, metric, cvValue = "cv_value", cvStd = "cv_std"
-        case epochs, epochsSource = "epochs_source", trainingRows = "training_rows", seed
+        case epochs, epochsSource = "epochs_source", trainingRows = "training_rows", seed, test
+    }
+}
+
+/// A model scored on test rows the search never saw: the study's metric (nil when the metric is
+/// not one an evaluation reports, such as `loss`), and every metric the evaluation has.
+public struct TestScore: Sendable, Hashable, Codable {
+    public var metric: String
+    public var value: Double?
+    public var rows: Int
+    public var metrics: [String: Double]
+
+    public init(metric: String, value: Double?, rows: Int, metrics: [String: Double]) {
+        self.metric = metric
+        self.value = value
+        self.rows = rows
+        self.metrics = metrics
+    }
+
+    /// One line for people: `test accuracy 0.9667 on 30 rows`.
+    public var summary: String {
+        let shown = value.map { "\(metric) " + String(format: "%.6g", $0) }
+            ?? metrics.sorted { $0.key < $1.key }.map { "\($0.key) " + String(format: "%.4g", $0.value) }.joined(separator: ", ")
+        return "test \(shown) on \(rows) rows"
     }
 }
 

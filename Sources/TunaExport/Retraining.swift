@@ -32,7 +32,9 @@ public enum TrialExport {
         let trial = try chooseTrial(store: store, record: record, number: number)
         let params = try parameters(trial.params)
         let plan = try template.resolve(params)
-        let dataset = try loadDataset(store: store, record: record, data: data)
+        // The held-out test rows stay out of the retraining as they stayed out of the search.
+        let split = try data.holdOut(try loadDataset(store: store, record: record, data: data), seed: study.search.seed)
+        let dataset = split.train
 
         var notes = ["trial #\(trial.number) of \(name): cross-validated \(record.metric) \(trial.value.map { String(format: "%.6g", $0) } ?? "-")"
             + (trial.std.map { String(format: " ± %.3g", $0) } ?? "")]
@@ -61,7 +63,13 @@ public enum TrialExport {
             target: data.target, classNames: dataset.targets.classNames, inputColumns: columns, pipeline: pipeline,
             params: trial.params, metric: record.metric, cvValue: trial.value,
             cvStd: trial.std, epochs: plan.epochs, epochsSource: epochsSource, trainingRows: transformed.rowCount, seed: seed)
-        return (ModelBundle(model: model, info: info), notes)
+        var bundle = ModelBundle(model: model, info: info)
+        if let testRows = try data.testDataset(after: split) {
+            let score = try bundle.testScore(testRows, metric: record.metric)
+            bundle.info.test = score
+            notes.append(score.summary)
+        }
+        return (bundle, notes)
     }
 
     /// The asked-for trial, which must be complete, or the best complete one.

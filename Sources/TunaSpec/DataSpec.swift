@@ -15,8 +15,17 @@ public struct DataSpec: Sendable, Hashable, Codable {
     public var features: [String]?
     /// For NPZ archives: the array holding the features.
     public var featuresKey: String?
+    /// Held-out test rows, never seen by the search: a fraction of the data file (split once,
+    /// seeded, stratified for classification) or a separate file (resolved like `path`).
+    public var test: TestData?
 
-    static let keys = ["path", "target", "task", "input_shape", "features", "features_key"]
+    /// Where a study's test rows come from.
+    public enum TestData: Sendable, Hashable, Codable {
+        case fraction(Double)
+        case file(String)
+    }
+
+    static let keys = ["path", "target", "task", "input_shape", "features", "features_key", "test"]
 
     /// `checkFiles: false` is for workers, which receive the data by content hash and may not
     /// have the file at that path.
@@ -60,5 +69,21 @@ public struct DataSpec: Sendable, Hashable, Codable {
         }
         features = try node["features"].map { try $0.decode([String].self, what: "data.features") }
         featuresKey = node["features_key"]?.text
+        if let testNode = node["test"], let text = testNode.text {
+            if let fraction = Double(text) {
+                guard fraction > 0, fraction <= 0.5 else {
+                    throw testNode.error("'test' is a fraction of the rows in (0, 0.5] or a file, got \(text)")
+                }
+                test = .fraction(fraction)
+            } else {
+                let testPath = (text.hasPrefix("/") ? URL(fileURLWithPath: text) : folder.appendingPathComponent(text)).standardized.path
+                guard !checkFiles || FileManager.default.fileExists(atPath: testPath) else {
+                    throw testNode.error("test file '\(text)' not found (looked for \(testPath); paths are relative to the study file)")
+                }
+                test = .file(testPath)
+            }
+        } else if let testNode = node["test"] {
+            throw testNode.error("'test' is a fraction of the rows in (0, 0.5] or a file")
+        }
     }
 }

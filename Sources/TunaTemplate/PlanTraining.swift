@@ -1,3 +1,4 @@
+import Foundation
 import TunaData
 import TunaNN
 import TunaSpec
@@ -38,5 +39,32 @@ extension DataSpec {
         try Dataset.load(
             path: path ?? self.path, target: target, task: task == .classification ? .classification : .regression,
             features: features, featuresKey: featuresKey, inputShape: inputShape)
+    }
+}
+
+extension DataSpec {
+    /// The rows the search may see, and the held-out test rows when they come from the same
+    /// file. The split is a pure function of the data and the study's seed, so every worker,
+    /// the export and the test score draw the same rows; workers train and validate on `train`
+    /// only.
+    public func holdOut(_ dataset: Dataset, seed: UInt64) throws -> (train: Dataset, test: Dataset?) {
+        guard case .fraction(let fraction) = test else { return (dataset, nil) }
+        let (train, _, test) = try Splits.trainValidationTest(
+            count: dataset.rowCount, labels: dataset.targets.labels, fractions: (1 - fraction, 0, fraction),
+            seed: seed ^ 0x7E57_5EED)
+        guard !test.isEmpty, !train.isEmpty else {
+            throw DataError("a test fraction of \(fraction) leaves no rows on one side of \(dataset.rowCount)")
+        }
+        return (dataset.selecting(rows: train.sorted()), dataset.selecting(rows: test.sorted()))
+    }
+
+    /// The test rows a study declares: its held-out part, or its test file read like the data.
+    public func testDataset(after split: (train: Dataset, test: Dataset?)) throws -> Dataset? {
+        if let held = split.test { return held }
+        guard case .file(let testPath) = test else { return nil }
+        guard FileManager.default.fileExists(atPath: testPath) else {
+            throw DataError("the test file \(testPath) does not exist here")
+        }
+        return try loadDataset(path: testPath)
     }
 }

@@ -52,7 +52,9 @@ public struct TrialExecutor: Sendable {
             data.path = dataPath
             let plan = try template.resolve(assignment.params)
             let trial = NetworkTrial(study: study, data: data, plan: plan, seed: study.search.seed &+ UInt64(assignment.number))
-            let outcome = try trial.run(dataset: try datasets.dataset(for: data), report: report) { fold, value, seconds in
+            // The search never sees the held-out test rows.
+            let searchRows = try data.holdOut(try datasets.dataset(for: data), seed: study.search.seed).train
+            let outcome = try trial.run(dataset: searchRows, report: report) { fold, value, seconds in
                 reportFold?(fold, value, seconds)
             }
             return ResultMessage(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunaExport
 import TunaStore
 
 /// Output formats of the query commands.
@@ -76,6 +77,9 @@ enum Leaderboard {
                 if let index = byError.firstIndex(where: { $0.error == error }) { byError[index].numbers.append(trial.number) }
                 else { byError.append((error, [trial.number])) }
             }
+            if let best = trials.first, let test = try storedTestScore(store, trial: best.id) {
+                Swift.print("trial \(best.number) retrained on all training rows: \(test.summary)")
+            }
             for (error, numbers) in byError {
                 let shown = numbers.prefix(8).map(String.init).joined(separator: ", ") + (numbers.count > 8 ? ", …" : "")
                 Swift.print("failed \(numbers.count == 1 ? "trial" : "trials") \(shown): \(error)")
@@ -129,12 +133,16 @@ struct Best: ParsableCommand {
             FileHandle.standardError.write(Data("tuna: study '\(study)' has no completed trial yet\n".utf8))
             throw ExitCode(1)
         }
+        let test = try storedTestScore(store, trial: best.id)
         switch format {
         case .json:
-            let data = try JSONSerialization.data(withJSONObject: Leaderboard.row(best), options: [.sortedKeys])
+            var row = Leaderboard.row(best)
+            if let test { row["test"] = ["metric": test.metric, "value": test.value as Any, "rows": test.rows, "metrics": test.metrics] }
+            let data = try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys])
             Swift.print(String(decoding: data, as: UTF8.self))
         case .table, .csv:
-            Swift.print("best trial of \(record.name): #\(best.number), \(record.metric) \(best.value.map { String(format: "%.6g", $0) } ?? "-")")
+            Swift.print("best trial of \(record.name): #\(best.number), \(record.metric) \(best.value.map { String(format: "%.6g", $0) } ?? "-") (cross-validated)")
+            if let test { Swift.print("  \(test.summary) (retrained on all training rows)") }
             for (name, value) in best.params.sorted(by: { $0.key < $1.key }) { Swift.print("  \(name) = \(Leaderboard.describe(value))") }
         }
     }
@@ -169,4 +177,13 @@ struct Studies: ParsableCommand {
             Swift.print("\(study.name)  \(study.state.rawValue)  \(done)/\(study.trialBudget.map(String.init) ?? "?") trials  best \(study.metric) \(best)")
         }
     }
+}
+
+/// The artifact kind under which a trial's test score is kept.
+let testScoreArtifact = "test_score"
+
+/// The test score stored with a trial (by `tuna run` at the end of a study with test rows).
+func storedTestScore(_ store: any TrialStore, trial: Int64) throws -> TestScore? {
+    guard let artifact = try store.artifact(trial: trial, kind: testScoreArtifact) else { return nil }
+    return try? JSONDecoder().decode(TestScore.self, from: artifact.data)
 }

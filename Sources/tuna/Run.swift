@@ -4,6 +4,7 @@ import TunaScheduler
 import TunaProtocol
 import TunaSpec
 import TunaTemplate
+import TunaExport
 import TunaStore
 import TunaTensor
 import TunaWire
@@ -81,6 +82,9 @@ struct Run: ParsableCommand {
             print("stopped; \(active.finishedCount)/\(active.budget) trials done. Run the same command again to resume.")
             throw ExitCode(130)
         }
+        // The number papers report: the winner retrained on every training row, scored once on
+        // the test rows the search never saw; kept with the trial for `tuna best`.
+        if parsed.data?.test != nil { scoreOnTestRows(store: store, study: parsed.name, log: progress.log) }
         try Leaderboard.print(store: store, study: parsed.name, top: 10, format: .table)
         if let record = try store.study(named: parsed.name), try store.stateCounts(study: record.id)[.complete, default: 0] == 0 {
             FileHandle.standardError.write(Data("tuna: no trial of \(parsed.name) completed; the leaderboard above says why they failed\n".utf8))
@@ -244,5 +248,18 @@ final class ProgressLine: @unchecked Sendable {
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : (s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s")
+    }
+}
+
+/// Retrains the best trial and stores its test score; a failure is said, not fatal (the
+/// search's results stand on their own).
+func scoreOnTestRows(store: SQLiteTrialStore, study: String, log: (String) -> Void) {
+    do {
+        let (bundle, _) = try TrialExport.retrain(store: store, study: study)
+        guard let score = bundle.info.test, let record = try store.study(named: study),
+              let trial = try store.trial(study: record.id, number: bundle.info.trial) else { return }
+        try store.putArtifact(trial: trial.id, kind: testScoreArtifact, data: try JSONEncoder().encode(score))
+    } catch {
+        log("the test score could not be computed: \(error)")
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TunaStore
+
+/// Held-out test rows: the search never sees them; after it, the winner is retrained on every
+/// training row and scored once on them; `tuna best` shows the score, and `tuna evaluate` of the
+/// exported model on the same rows gives the same number.
+@Suite(.serialized) struct TestScoreTests {
+    static let datasets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../datasets").standardized.path
+
+    @Test func aTestFileIsScoredAfterTheSearchAndMatchesEvaluate() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("gunpoint.yaml", """
+            name: gunpoint-test
+            data: {path: \(Self.datasets)/gunpoint_train.csv, test: \(Self.datasets)/gunpoint_test.csv, target: target, input_shape: [150, 1]}
+            model:
+              layers: [{gru: {units: "$units"}}, {dense: {units: 2, activation: softmax}}]
+              loss: sparse_categorical_crossentropy
+              optimizer: {name: adam, learning_rate: 0.01}
+              epochs: 4
+              batch_size: 10
+            search: {algorithm: random, metric: accuracy, folds: 2, trials: 2, parameters: {units: {int: [4, 8]}}}
+            """)
+        let (status, output, errors) = try TunaProcess.run(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url, timeout: 120)
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("retrained on all training rows: test accuracy"), "\(output)")
+        let (bestStatus, best, _) = try TunaProcess.run(["best", "gunpoint-test", "--db", workspace.db, "--format", "json"], in: workspace.url)
+        #expect(bestStatus == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(best.utf8)) as? [String: Any])
+        let test = try #require(object["test"] as? [String: Any], "\(best)")
+        let stored = try #require(test["value"] as? Double)
+        #expect(test["rows"] as? Int == 150, "GunPoint's test file has 150 series: \(test)")
+
+        let model = workspace.url.appendingPathComponent("gunpoint.model").path
+        let (exported, _, exportErrors) = try TunaProcess.run(["export", "gunpoint-test", "--db", workspace.db, "--out", model], in: workspace.url, timeout: 120)
+        #expect(exported == 0, "\(exportErrors)")
+        let (evaluated, report, evaluateErrors) = try TunaProcess.run(
+            ["evaluate", model, "\(Self.datasets)/gunpoint_test.csv", "--format", "json"], in: workspace.url)
+        #expect(evaluated == 0, "\(evaluateErrors)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])
+        let accuracy = try #require((json["metrics"] as? [String: Double])?["accuracy"])
+        #expect(abs(accuracy - stored) < 1e-12, "evaluate \(accuracy) vs stored test score \(stored)")
+    }
+
+    @Test func aTestFractionIsHeldOutOfTheSearchAndScored() throws {
+        let workspace = try Workspace()
+        let text = NetworkStudyTests.irisStudy(name: "iris-holdout", trials: 2)
+            .replacingOccurrences(of: "target: target}", with: "target: target, test: 0.2}")
+        let study = try workspace.write("iris.yaml", text)
+        let (status, output, errors) = try TunaProcess.run(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url, timeout: 120)
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("test accuracy") && output.contains("on 30 rows"), "20% of 150 rows, stratified: \(output)")
+        let model = workspace.url.appendingPathComponent("iris.model").path
+        let (exported, exportOutput, exportErrors) = try TunaProcess.run(["export", "iris-holdout", "--db", workspace.db, "--out", model], in: workspace.url)
+        #expect(exported == 0, "\(exportErrors)")
+        #expect((exportOutput + exportErrors).contains("120 rows"), "the export trains on the 120 search rows: \(exportOutput) \(exportErrors)")
+    }
+}
