@@ -38,12 +38,21 @@ public enum TrialExport {
 
         var notes = ["trial #\(trial.number) of \(name): cross-validated \(record.metric) \(trial.value.map { String(format: "%.6g", $0) } ?? "-")"
             + (trial.std.map { String(format: " ± %.3g", $0) } ?? "")]
-        // Early stopping's epoch per fold is not in the store (workers report scores, not
-        // epochs), so the configured count is the only one known; say so rather than guess.
-        let epochsSource = plan.earlyStopping == nil
-            ? "configured"
-            : "configured; early stopping ran in the folds, but the epochs it stopped at are not recorded"
-        notes.append("training on all \(dataset.rowCount) rows for \(plan.epochs) epochs (\(epochsSource))")
+        // With early stopping, train as long as the folds' kept weights did (their mean, as
+        // the usual recipe retrains for the best epoch); trials from before the store kept
+        // fold epochs fall back to the configured count, and say so.
+        var epochs = plan.epochs
+        let epochsSource: String
+        let foldEpochs = try store.foldValues(trial: trial.id).compactMap(\.epochs)
+        if plan.earlyStopping == nil {
+            epochsSource = "configured"
+        } else if !foldEpochs.isEmpty {
+            epochs = max(1, Int((Double(foldEpochs.reduce(0, +)) / Double(foldEpochs.count)).rounded()))
+            epochsSource = "the mean epoch early stopping kept across \(foldEpochs.count) folds (\(foldEpochs.map(String.init).joined(separator: ", ")))"
+        } else {
+            epochsSource = "configured; the folds' early-stopping epochs were not recorded"
+        }
+        notes.append("training on all \(dataset.rowCount) training rows for \(epochs) epochs (\(epochsSource))")
 
         let (pipeline, transformed) = try study.pipeline().fit(dataset)
         let trainFeatures = try FittedPipeline.tensor(from: transformed.features, inputShape: pipeline.inputShape)
@@ -53,7 +62,7 @@ public enum TrialExport {
         try model.compile(optimizer: plan.optimizer, loss: plan.loss, metrics: plan.metrics)
         let classes = dataset.targets.classNames?.count
         let history = try model.fit(
-            trainFeatures, try plan.targets(transformed.targets, classes: classes), epochs: plan.epochs, batchSize: plan.batchSize)
+            trainFeatures, try plan.targets(transformed.targets, classes: classes), epochs: epochs, batchSize: plan.batchSize)
         if let reason = history.stopReason {
             throw ExportError("retraining trial #\(trial.number) stopped: \(reason)")
         }
@@ -62,7 +71,7 @@ public enum TrialExport {
             formatVersion: BundleInfo.currentFormatVersion, study: name, trial: trial.number, task: dataset.task,
             target: data.target, classNames: dataset.targets.classNames, inputColumns: columns, pipeline: pipeline,
             params: trial.params, metric: record.metric, cvValue: trial.value,
-            cvStd: trial.std, epochs: plan.epochs, epochsSource: epochsSource, trainingRows: transformed.rowCount, seed: seed)
+            cvStd: trial.std, epochs: epochs, epochsSource: epochsSource, trainingRows: transformed.rowCount, seed: seed)
         var bundle = ModelBundle(model: model, info: info)
         if let testRows = try data.testDataset(after: split) {
             let score = try bundle.testScore(testRows, metric: record.metric)

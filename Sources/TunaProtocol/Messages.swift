@@ -118,18 +118,22 @@ public struct ResultMessage: Codable, Sendable, Equatable {
     public var std: Double?
     public var foldValues: [Double]
     public var foldSeconds: [Double]
+    /// Epochs each fold's kept weights trained for (early stopping's best epoch when it
+    /// restored it), so a final fit on all the data trains as long.
+    public var foldEpochs: [Int]?
     public var metrics: [String: Double]
     public var seconds: Double
     /// True when the worker stopped early on the scheduler's prune decision.
     public var pruned: Bool
 
-    public init(trialID: Int64, value: Double, std: Double? = nil, foldValues: [Double] = [], foldSeconds: [Double] = [],
+    public init(trialID: Int64, value: Double, std: Double? = nil, foldValues: [Double] = [], foldSeconds: [Double] = [], foldEpochs: [Int]? = nil,
                 metrics: [String: Double] = [:], seconds: Double, pruned: Bool = false) {
         self.trialID = trialID
         self.value = value
         self.std = std
         self.foldValues = foldValues
         self.foldSeconds = foldSeconds
+        self.foldEpochs = foldEpochs
         self.metrics = metrics
         self.seconds = seconds
         self.pruned = pruned

@@ -167,7 +167,8 @@ extension Scheduler {
             }
             let folds = zip(result.foldValues.indices, result.foldValues).map { index, value in
                 FoldValue(fold: index, value: value.isFinite ? value : nil,
-                          seconds: index < result.foldSeconds.count && result.foldSeconds[index].isFinite ? result.foldSeconds[index] : nil)
+                          seconds: index < result.foldSeconds.count && result.foldSeconds[index].isFinite ? result.foldSeconds[index] : nil,
+                          epochs: result.foldEpochs.flatMap { index < $0.count && (1...StudyLimits.maxEpochs).contains($0[index]) ? $0[index] : nil })
             }
             let std = result.std.flatMap { $0.isFinite ? $0 : nil }
             let outcome: TrialOutcome = result.pruned ? .pruned(value: result.value) : .complete(value: result.value, std: std)

@@ -137,7 +137,7 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
         try locked {
             try requireRunning(trial)
             state.folds[trial, default: [:]][fold.fold] = FoldValue(
-                fold: fold.fold, value: Self.finite(fold.value), seconds: Self.finite(fold.seconds))
+                fold: fold.fold, value: Self.finite(fold.value), seconds: Self.finite(fold.seconds), epochs: fold.epochs)
         }
     }
 
@@ -160,7 +160,7 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
             state.trials[index] = record
             for fold in folds {
                 state.folds[trial, default: [:]][fold.fold] = FoldValue(
-                    fold: fold.fold, value: Self.finite(fold.value), seconds: Self.finite(fold.seconds))
+                    fold: fold.fold, value: Self.finite(fold.value), seconds: Self.finite(fold.seconds), epochs: fold.epochs)
             }
             return record
         }

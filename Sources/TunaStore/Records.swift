@@ -123,11 +123,14 @@ public struct FoldValue: Sendable, Equatable {
     public var value: Double?
     /// Training time of the fold, when the worker reported it.
     public var seconds: Double?
+    /// Epochs the fold's kept weights trained for, when the worker reported them.
+    public var epochs: Int?
 
-    public init(fold: Int, value: Double?, seconds: Double? = nil) {
+    public init(fold: Int, value: Double?, seconds: Double? = nil, epochs: Int? = nil) {
         self.fold = fold
         self.value = value
         self.seconds = seconds
+        self.epochs = epochs
     }
 }
 

@@ -117,12 +117,12 @@ extension SQLiteTrialStore {
     public func foldValues(trial: Int64) throws -> [FoldValue] {
         try read { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT fold, value, seconds FROM trial_values WHERE trial_id = ? ORDER BY fold"),
+                db.cachedStatement(sql: "SELECT fold, value, seconds, epochs FROM trial_values WHERE trial_id = ? ORDER BY fold"),
                 arguments: [trial]
             ).map { row in
                 FoldValue(
                     fold: try row.decode(atIndex: 0), value: try row.decode(atIndex: 1),
-                    seconds: try row.decode(atIndex: 2))
+                    seconds: try row.decode(atIndex: 2), epochs: try row.decode(atIndex: 3))
             }
         }
     }

@@ -117,9 +117,9 @@ extension SQLiteTrialStore {
     public func recordFoldValue(trial: Int64, _ fold: FoldValue) throws {
         try write { db in
             try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds)
-                SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE id = ? AND state = 'RUNNING')
-                """).execute(arguments: [trial, fold.fold, fold.value, fold.seconds, trial])
+                INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds, epochs)
+                SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE id = ? AND state = 'RUNNING')
+                """).execute(arguments: [trial, fold.fold, fold.value, fold.seconds, fold.epochs, trial])
             if db.changesCount == 0 { throw try notRunningError(db, trial: trial) }
         }
     }
@@ -148,9 +148,9 @@ extension SQLiteTrialStore {
             if !folds.isEmpty {
                 // The UPDATE above proved the trial exists and was unfinished: no guard needed.
                 let insert = try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds) VALUES (?, ?, ?, ?)
+                    INSERT OR REPLACE INTO trial_values (trial_id, fold, value, seconds, epochs) VALUES (?, ?, ?, ?, ?)
                     """)
-                for fold in folds { try insert.execute(arguments: [trial, fold.fold, fold.value, fold.seconds]) }
+                for fold in folds { try insert.execute(arguments: [trial, fold.fold, fold.value, fold.seconds, fold.epochs]) }
             }
             return try Self.trialRecord(row)
         }

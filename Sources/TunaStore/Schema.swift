@@ -7,7 +7,7 @@ import GRDB
 /// without knowing GRDB. Migrations are append-only: never edit one that has shipped.
 enum Schema {
     /// The schema version this build writes and understands.
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -18,6 +18,11 @@ enum Schema {
         migrator.registerMigration("v2 data sets") { db in
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
+        }
+        migrator.registerMigration("v3 fold epochs") { db in
+            // The epochs each fold's kept weights trained for: what an export retrains with.
+            try db.execute(sql: "ALTER TABLE trial_values ADD COLUMN epochs INTEGER")
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return migrator
     }

@@ -28,7 +28,7 @@ struct NetworkTrial {
     func run(
         dataset: Dataset, report: @escaping @Sendable (_ step: Int, _ value: Double) -> Bool,
         reportFold: (_ fold: Int, _ value: Double, _ seconds: Double) -> Void = { _, _, _ in }
-    ) throws -> (value: Double, std: Double?, folds: [Double], seconds: [Double], metrics: [String: Double], pruned: Bool) {
+    ) throws -> (value: Double, std: Double?, folds: [Double], seconds: [Double], epochs: [Int?], metrics: [String: Double], pruned: Bool) {
         let validation = CrossValidation(
             pipeline: try study.pipeline(),
             settings: CVSettings(folds: study.search.folds, shuffle: true, seed: study.search.seed))
@@ -53,7 +53,8 @@ struct NetworkTrial {
                 if report(step, value) { pruned = true }
                 return pruned
             }]
-            if let early = plan.earlyStopping { callbacks.append(early.makeCallback()) }
+            let earlyStopping = plan.earlyStopping?.makeCallback()
+            if let earlyStopping { callbacks.append(earlyStopping) }
             let history = try model.fit(
                 fold.trainFeatures, trainTargets, epochs: plan.epochs, batchSize: plan.batchSize,
                 validationData: (fold.validationFeatures, validationTargets), callbacks: callbacks)
@@ -73,14 +74,19 @@ struct NetworkTrial {
                 scores["rmse"] = RegressionMetrics.rootMeanSquaredError(truth, predicted)
                 scores["r2"] = RegressionMetrics.r2(truth, predicted)
             }
-            return FoldResult(metrics: scores, epochs: history.epochCount)
+            // The epochs whose weights the fold kept: up to the best one when early stopping
+            // restored it, else all that ran. A final fit on all the data trains this long.
+            let keptEpochs = earlyStopping.flatMap { callback in
+                callback.restoreBestWeights && callback.stoppedEpoch != nil ? callback.bestEpoch.map { $0 + 1 } : nil
+            } ?? history.epochCount
+            return FoldResult(metrics: scores, epochs: keptEpochs)
         }
         let key = metric
         let folds = result.folds.compactMap { $0.metrics[key] }
         guard let value = result.mean[key] ?? (pruned ? lastReported : nil) else {
             throw TrialFailure(description: "no '\(key)' among the fold scores (\(result.folds.first?.metrics.keys.sorted().joined(separator: ", ") ?? "none"))")
         }
-        return (value, result.standardDeviation[key], folds, result.folds.map(\.seconds), result.mean, pruned)
+        return (value, result.standardDeviation[key], folds, result.folds.map(\.seconds), result.folds.map(\.epochs), result.mean, pruned)
     }
 
     /// Targets shaped for the loss (the plan's rule, shared with export).

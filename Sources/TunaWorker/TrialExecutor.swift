@@ -59,7 +59,8 @@ public struct TrialExecutor: Sendable {
             }
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, std: outcome.std, foldValues: outcome.folds,
-                foldSeconds: outcome.seconds, metrics: outcome.metrics, seconds: Date().timeIntervalSince(start),
+                foldSeconds: outcome.seconds, foldEpochs: outcome.epochs.contains(nil) ? nil : outcome.epochs.compactMap { $0 },
+                metrics: outcome.metrics, seconds: Date().timeIntervalSince(start),
                 pruned: outcome.pruned)
         }
     }

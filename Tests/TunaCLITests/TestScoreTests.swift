@@ -53,6 +53,29 @@ import TunaStore
         let model = workspace.url.appendingPathComponent("iris.model").path
         let (exported, exportOutput, exportErrors) = try TunaProcess.run(["export", "iris-holdout", "--db", workspace.db, "--out", model], in: workspace.url)
         #expect(exported == 0, "\(exportErrors)")
-        #expect((exportOutput + exportErrors).contains("120 rows"), "the export trains on the 120 search rows: \(exportOutput) \(exportErrors)")
+        #expect((exportOutput + exportErrors).contains("120 training rows"), "the export trains on the 120 search rows: \(exportOutput) \(exportErrors)")
+    }
+}
+
+/// An export with early stopping trains as long as the folds' kept weights did.
+@Suite struct ExportEpochTests {
+    @Test func earlyStoppingsKeptEpochsSetTheExportsEpochs() throws {
+        let workspace = try Workspace()
+        let text = NetworkStudyTests.irisStudy(name: "iris-early", trials: 1)
+            .replacingOccurrences(of: "  epochs: 30\n", with: "  epochs: 200\n  early_stopping: {monitor: val_loss, patience: 2}\n")
+        #expect(text.contains("early_stopping"))
+        let study = try workspace.write("iris.yaml", text)
+        let (status, _, errors) = try TunaProcess.run(["run", study, "--workers", "1", "--db", workspace.db], in: workspace.url, timeout: 120)
+        try #require(status == 0, "\(errors)")
+        let store = try SQLiteTrialStore(readOnlyPath: workspace.db)
+        let record = try #require(try store.study(named: "iris-early"))
+        let trial = try #require(try store.trials(study: record.id, states: [.complete]).first)
+        let epochs = try store.foldValues(trial: trial.id).compactMap(\.epochs)
+        #expect(epochs.count == 3 && epochs.allSatisfy { (1...200).contains($0) }, "\(epochs)")
+        let mean = Int((Double(epochs.reduce(0, +)) / 3).rounded())
+        let model = workspace.url.appendingPathComponent("iris.model").path
+        let (exported, output, exportErrors) = try TunaProcess.run(["export", "iris-early", "--db", workspace.db, "--out", model], in: workspace.url)
+        #expect(exported == 0, "\(exportErrors)")
+        #expect(output.contains("for \(mean) epochs (the mean epoch early stopping kept across 3 folds"), "\(output)")
     }
 }
