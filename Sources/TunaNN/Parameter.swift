@@ -12,8 +12,9 @@ public final class Parameter {
     public var value: Tensor
     /// The gradient of the loss with respect to `value`, written by the layer's backward pass.
     public var gradient: Tensor
-    /// False for state that is saved but not optimised (BatchNormalization's moving statistics).
-    public let trainable: Bool
+    /// False for state that is saved but not optimised (BatchNormalization's moving statistics)
+    /// and for the weights of frozen layers (fine-tuning keeps them as they are).
+    public internal(set) var trainable: Bool
     /// A penalty added to the loss (and its gradient to `gradient`).
     public var regularizer: Regularizer?
     /// A projection applied after every optimiser step.

@@ -3,6 +3,7 @@ import Foundation
 import TunaData
 import TunaExport
 import TunaMetrics
+import TunaTensor
 
 /// Runs a model command's body; any error is one line on stderr and exit code 1, since these
 /// commands end in scripts that test the status.
@@ -65,18 +66,44 @@ struct Predict: ParsableCommand {
     @Flag(help: "Add each class's probability.") var proba = false
     @Option(help: "Write the predictions here instead of standard output.") var out: String?
     @Option(help: "csv or json.") var format: PredictionFormat = .csv
+    @Option(help: "Write this layer's outputs (one column per unit) instead of predictions: features for another model.")
+    var layer: String?
 
     func run() throws {
         try reportingFailure {
             let (bundle, table) = try input.load()
-            let predictions = try bundle.predict(table)
-            let text = format == .json ? try json(predictions) : csv(predictions, target: bundle.info.target)
-            if let out {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            } else {
-                print(text, terminator: "")
+            if let layer {
+                let (names, rows) = try bundle.layerFeatures(table, layer: layer)
+                try emit(features(names, rows))
+                return
             }
+            let predictions = try bundle.predict(table)
+            try emit(format == .json ? try json(predictions) : csv(predictions, target: bundle.info.target))
         }
+    }
+
+    func emit(_ text: String) throws {
+        if let out {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } else {
+            print(text, terminator: "")
+        }
+    }
+
+    /// A layer's outputs as CSV or JSON rows.
+    func features(_ names: [String], _ rows: Tensor) throws -> String {
+        let width = names.count
+        let values = rows.scalars
+        let count = width == 0 ? 0 : values.count / width
+        if format == .json {
+            let objects = (0..<count).map { row in Array(values[(row * width)..<((row + 1) * width)].map(Double.init)) }
+            return String(decoding: try JSONSerialization.data(withJSONObject: objects), as: UTF8.self) + "\n"
+        }
+        var lines = [names.map(Leaderboard.csvField).joined(separator: ",")]
+        for row in 0..<count {
+            lines.append(values[(row * width)..<((row + 1) * width)].map { String($0) }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     func csv(_ predictions: Predictions, target: String) -> String {
@@ -160,5 +187,31 @@ struct Evaluate: ParsableCommand {
             for m in misses { lines.append(String(format: "%6d  %.6g  %.6g  %.6g", m.row, m.truth, m.predicted, m.absoluteError)) }
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// `tuna finetune MODEL data.csv --out NEW`: more training on new labelled rows, some layers
+/// frozen, through the model's own preprocessing.
+struct FineTune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune", abstract: "Continue training an exported model on new rows, with layers frozen by name.")
+
+    @OptionGroup var input: ModelAndRows
+    @Option(parsing: .upToNextOption, help: "Layers whose weights stay as they are, by name (dense, dense_1, lstm, …; a wrong name gets the list).")
+    var freeze: [String] = []
+    @Option(help: "Epochs of further training.") var epochs = 5
+    @Option(help: "Rows per batch.") var batchSize = 32
+    @Option(help: "The optimizer's learning rate (default: the model's).") var learningRate: Double?
+    @Option(help: "The model file to write.") var out: String
+
+    func run() throws {
+        try reportingFailure {
+            var (bundle, table) = try input.load()
+            for line in try bundle.fineTune(table, freezing: freeze, epochs: epochs, batchSize: batchSize, learningRate: learningRate) {
+                print(line)
+            }
+            try bundle.write(to: out)
+            print("wrote \(out)")
+        }
     }
 }

@@ -79,3 +79,41 @@ import TunaStore
         #expect(output.contains("for \(mean) epochs (the mean epoch early stopping kept across 3 folds"), "\(output)")
     }
 }
+
+/// Fine-tuning keeps frozen layers' weights bit for bit and changes the others; a layer's
+/// outputs come out as feature columns.
+@Suite struct FineTuneTests {
+    /// The bytes of one tensor of a safetensors file.
+    static func tensor(_ name: String, in path: String) throws -> Data {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        let entry = try #require(header[name] as? [String: Any], "no tensor \(name) in \(header.keys.sorted())")
+        let offsets = try #require(entry["data_offsets"] as? [Int])
+        return data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
+    }
+
+    @Test func frozenLayersKeepTheirWeightsAndLayerOutputsAreFeatures() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("iris.yaml", NetworkStudyTests.irisStudy(name: "iris-tune", trials: 1))
+        let (status, _, errors) = try TunaProcess.run(["run", study, "--workers", "1", "--db", workspace.db], in: workspace.url, timeout: 120)
+        try #require(status == 0, "\(errors)")
+        let base = workspace.url.appendingPathComponent("base.model").path, tuned = workspace.url.appendingPathComponent("tuned.model").path
+        #expect(try TunaProcess.run(["export", "iris-tune", "--db", workspace.db, "--out", base], in: workspace.url).0 == 0)
+        let (tunedStatus, output, tuneErrors) = try TunaProcess.run(
+            ["finetune", base, NetworkStudyTests.irisPath, "--freeze", "dense", "--epochs", "3", "--out", tuned], in: workspace.url)
+        #expect(tunedStatus == 0 && output.contains("(dense frozen)"), "\(output) \(tuneErrors)")
+        #expect(try Self.tensor("dense/kernel", in: base) == Self.tensor("dense/kernel", in: tuned), "the frozen layer kept its weights")
+        #expect(try Self.tensor("dense_1/kernel", in: base) != Self.tensor("dense_1/kernel", in: tuned), "the other layer trained")
+
+        let (wrong, _, wrongErrors) = try TunaProcess.run(
+            ["finetune", base, NetworkStudyTests.irisPath, "--freeze", "dens", "--out", tuned], in: workspace.url)
+        #expect(wrong == 1 && wrongErrors.contains("did you mean 'dense'"), "\(wrongErrors)")
+
+        let (featuresStatus, features, _) = try TunaProcess.run(["predict", tuned, NetworkStudyTests.irisPath, "--layer", "dense"], in: workspace.url)
+        let lines = features.split(separator: "\n")
+        #expect(featuresStatus == 0 && lines.count == 151, "a header and one row per input row")
+        let width = lines.first?.split(separator: ",").count ?? 0
+        #expect(width >= 8 && lines.dropFirst().allSatisfy { $0.split(separator: ",").count == width }, "\(lines.prefix(2))")
+    }
+}
