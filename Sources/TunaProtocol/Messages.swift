@@ -190,11 +190,30 @@ public struct ReplyMessage: Codable, Sendable, Equatable {
     public var message: String
     public var studies: [StudyStatus]
     public var workers: Int
-    public init(ok: Bool, message: String, studies: [StudyStatus] = [], workers: Int = 0) {
+    /// Each attached worker and what it runs (status replies).
+    public var workerList: [WorkerStatus]?
+    public init(ok: Bool, message: String, studies: [StudyStatus] = [], workers: Int = 0, workerList: [WorkerStatus]? = nil) {
         self.ok = ok
         self.message = message
         self.studies = studies
         self.workers = workers
+        self.workerList = workerList
+    }
+}
+
+/// One attached worker as the daemon sees it.
+public struct WorkerStatus: Codable, Sendable, Equatable {
+    public var name: String
+    /// The study and trial number it runs, if any.
+    public var study: String?
+    public var trial: Int?
+    /// Seconds since it last said anything.
+    public var silentFor: Double
+    public init(name: String, study: String? = nil, trial: Int? = nil, silentFor: Double) {
+        self.name = name
+        self.study = study
+        self.trial = trial
+        self.silentFor = silentFor
     }
 }
 

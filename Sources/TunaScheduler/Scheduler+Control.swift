@@ -24,7 +24,9 @@ extension Scheduler {
             log("study \(active.study.name) stopped (\(active.runningCount) running trials finish)")
             return ReplyMessage(ok: true, message: "study \(request.study) stopped: no new trials (\(active.runningCount) running finish)", studies: statuses, workers: workers.count)
         default:
-            return ReplyMessage(ok: true, message: "\(studies.count) studies, \(workers.count) workers", studies: statuses, workers: workers.count)
+            return ReplyMessage(
+                ok: true, message: "\(studies.count) studies, \(workers.count) workers", studies: statuses, workers: workers.count,
+                workerList: workerStatuses)
         }
     }
 

@@ -282,6 +282,17 @@ public final class Scheduler {
     /// The workers currently attached (for status lines).
     public var workerCount: Int { workers.count }
 
+    /// Each worker with the trial it runs, by name.
+    public var workerStatuses: [WorkerStatus] {
+        let now = Date()
+        return workers.values.map { worker in
+            let study = worker.trialID.flatMap { id in studies.first { $0.running[id] != nil } }
+            return WorkerStatus(
+                name: worker.name, study: study?.study.name, trial: worker.trialID.flatMap { study?.running[$0]?.number },
+                silentFor: now.timeIntervalSince(worker.lastSeen))
+        }.sorted { $0.name < $1.name }
+    }
+
     /// Trials the workers are running now, over every study.
     public var runningCount: Int { studies.reduce(0) { $0 + $1.runningCount } }
 

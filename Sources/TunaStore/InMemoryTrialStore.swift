@@ -59,7 +59,7 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
             guard !state.studies.contains(where: { $0.name == study.name }) else { throw StoreError.studyExists(name: study.name) }
             let date = stamp()
             let record = StudyRecord(
-                id: Int64(state.studies.count + 1), name: study.name, studyFile: study.studyFile,
+                id: (state.studies.map(\.id).max() ?? 0) + 1, name: study.name, studyFile: study.studyFile,
                 studyHash: study.studyHash, direction: study.direction, metric: study.metric, state: .running,
                 trialBudget: study.trialBudget, settings: study.settings, createdAt: date, updatedAt: date)
             state.studies.append(record)
@@ -84,6 +84,26 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
             guard let index = state.studies.firstIndex(where: { $0.id == study }) else { throw StoreError.unknownStudy(id: study) }
             state.studies[index].state = newState
             state.studies[index].updatedAt = stamp()
+        }
+    }
+
+    public func deleteStudy(_ study: Int64) throws {
+        try locked {
+            guard state.studies.contains(where: { $0.id == study }) else { throw StoreError.unknownStudy(id: study) }
+            state.studies.removeAll { $0.id == study }
+            let gone = Set(state.trials.filter { $0.studyID == study }.map(\.id))
+            // Trial ids are positions (dense from 1), so rows stay; they leave every study.
+            for index in state.trials.indices where gone.contains(state.trials[index].id) { state.trials[index].studyID = -1 }
+            for id in gone {
+                state.folds[id] = nil
+                state.intermediate[id] = nil
+                state.artifacts[id] = nil
+            }
+            let kept = Set(state.studies.compactMap { record -> String? in
+                guard case .string(let hash)? = record.settings["dataset"] else { return nil }
+                return hash
+            })
+            state.datasets = state.datasets.filter { kept.contains($0.key) }
         }
     }
 
@@ -199,7 +219,7 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
     }
 
     public func trial(id: Int64) throws -> TrialRecord? {
-        locked { trialIndex(id).map { state.trials[$0] } }
+        locked { trialIndex(id).map { state.trials[$0] }.flatMap { $0.studyID < 0 ? nil : $0 } }
     }
 
     public func trial(study: Int64, number: Int) throws -> TrialRecord? {

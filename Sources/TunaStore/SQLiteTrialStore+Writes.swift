@@ -42,6 +42,21 @@ extension SQLiteTrialStore {
         }
     }
 
+    public func deleteStudy(_ study: Int64) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM studies WHERE id = ?", arguments: [study])
+            if db.changesCount == 0 { throw StoreError.unknownStudy(id: study) }
+            // Data sets are shared by hash; keep those another study still names.
+            let kept = Set(try String.fetchAll(db, sql: "SELECT settings FROM studies").compactMap { text -> String? in
+                guard case .string(let hash)? = (try? JSONText.decode(text, column: "studies.settings"))?["dataset"] else { return nil }
+                return hash
+            })
+            for hash in try String.fetchAll(db, sql: "SELECT hash FROM datasets") where !kept.contains(hash) {
+                try db.execute(sql: "DELETE FROM datasets WHERE hash = ?", arguments: [hash])
+            }
+        }
+    }
+
     // MARK: Trials
 
     public func createTrial(study: Int64, params: [String: JSONValue]) throws -> TrialRecord {

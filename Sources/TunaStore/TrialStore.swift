@@ -24,6 +24,9 @@ public protocol TrialStore: Sendable {
     /// Studies the scheduler resumes on start-up (running or paused), oldest first.
     func unfinishedStudies() throws -> [StudyRecord]
     func setStudyState(_ state: StudyState, study: Int64) throws
+    /// Removes a study with its trials, values and artifacts, and the data sets no remaining
+    /// study uses.
+    func deleteStudy(_ study: Int64) throws
 
     // MARK: Trials
 

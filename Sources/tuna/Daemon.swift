@@ -72,6 +72,10 @@ func printReply(_ reply: ReplyMessage) throws {
     for study in reply.studies {
         print("  \(study.name): \(study.finished)/\(study.budget) done, \(study.running) running, best \(study.metric) \(study.best.map { String(format: "%.6g", $0) } ?? "-")\(study.stopped ? " (stopped)" : "")")
     }
+    for worker in reply.workerList ?? [] {
+        let task = worker.study.map { "\($0) trial \(worker.trial.map(String.init) ?? "?")" } ?? "idle"
+        print("  worker \(worker.name): \(task)" + (worker.silentFor >= 2 ? String(format: ", silent %.0f s", worker.silentFor) : ""))
+    }
     if !reply.ok { throw ExitCode(1) }
 }
 

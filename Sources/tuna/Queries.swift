@@ -156,9 +156,56 @@ struct Trials: ParsableCommand {
     @Option(help: "The database.") var db = "tuna.sqlite"
     @Option(help: "How many trials.") var top = 20
     @Option(help: "table, csv or json.") var format: OutputFormat = .table
+    @Option(help: "complete (the ranking), pruned, failed, running, waiting or all (every trial by number).")
+    var state: TrialFilter = .complete
 
     func run() throws {
-        try Leaderboard.print(store: try openReader(db), study: study, top: max(top, 1), format: format)
+        let store = try openReader(db)
+        guard state != .complete else {
+            try Leaderboard.print(store: store, study: study, top: max(top, 1), format: format)
+            return
+        }
+        let record = try requireStudy(store, study)
+        let trials = try store.trials(study: record.id, states: state.states)
+        // A pruned trial's value is the last one it reported, at the step it was stopped.
+        let rows: [[String: Any]] = try trials.map { trial in
+            var row = Leaderboard.row(trial)
+            row["state"] = trial.state.rawValue
+            if let last = try store.intermediateValues(trial: trial.id).last { row["last_step"] = last.step }
+            if let error = trial.error { row["error"] = error }
+            return row
+        }
+        switch format {
+        case .json:
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .prettyPrinted])
+            Swift.print(String(decoding: data, as: UTF8.self))
+        case .table, .csv:
+            let separator = format == .csv ? "," : "  "
+            Swift.print(["number", "state", record.metric, "last_step", "attempts", "error"].joined(separator: separator))
+            for (trial, row) in zip(trials, rows) {
+                let cells = [
+                    String(trial.number), trial.state.rawValue, trial.value.map { String(format: "%.6g", $0) } ?? "-",
+                    (row["last_step"] as? Int).map(String.init) ?? "-", String(trial.attempts), trial.error ?? "",
+                ]
+                Swift.print((format == .csv ? cells.map(Leaderboard.csvField) : cells).joined(separator: separator))
+            }
+        }
+    }
+}
+
+/// Which trials `tuna trials --state` lists.
+enum TrialFilter: String, ExpressibleByArgument, CaseIterable {
+    case complete, pruned, failed, running, waiting, all
+
+    var states: Set<TrialState>? {
+        switch self {
+        case .complete: [.complete]
+        case .pruned: [.pruned]
+        case .failed: [.fail]
+        case .running: [.running]
+        case .waiting: [.waiting]
+        case .all: nil
+        }
     }
 }
 
@@ -167,15 +214,55 @@ struct Studies: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the studies in a database.")
 
     @Option(help: "The database.") var db = "tuna.sqlite"
+    @Option(help: "table or json.") var format: OutputFormat = .table
 
     func run() throws {
         let store = try openReader(db)
+        var objects: [[String: Any]] = []
         for study in try store.studies() {
             let counts = try store.stateCounts(study: study.id)
             let done = [TrialState.complete, .pruned, .fail].reduce(0) { $0 + (counts[$1] ?? 0) }
-            let best = try store.bestTrial(study: study.id)?.value.map { String(format: "%.6g", $0) } ?? "-"
-            Swift.print("\(study.name)  \(study.state.rawValue)  \(done)/\(study.trialBudget.map(String.init) ?? "?") trials  best \(study.metric) \(best)")
+            let best = try store.bestTrial(study: study.id)
+            if format == .json {
+                var object: [String: Any] = [
+                    "name": study.name, "state": study.state.rawValue, "metric": study.metric,
+                    "direction": study.direction.rawValue, "finished": done, "created_at": study.createdAt.timeIntervalSince1970,
+                    "trials": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue.lowercased(), $0.value) }),
+                ]
+                if let budget = study.trialBudget { object["budget"] = budget }
+                if let best, let value = best.value { object["best"] = ["number": best.number, "value": value] }
+                objects.append(object)
+            } else {
+                let shown = best?.value.map { String(format: "%.6g", $0) } ?? "-"
+                Swift.print("\(study.name)  \(study.state.rawValue)  \(done)/\(study.trialBudget.map(String.init) ?? "?") trials  best \(study.metric) \(shown)")
+            }
         }
+        if format == .json {
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])
+            Swift.print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// `tuna delete STUDY`: a study and its trials out of the database, when no scheduler holds it.
+struct Delete: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete a study, its trials and data it alone used, from a database no scheduler is running on.")
+
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "The database.") var db = "tuna.sqlite"
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: db) else {
+            FileHandle.standardError.write(Data("tuna: no database at \(db)\n".utf8))
+            throw ExitCode(1)
+        }
+        let (store, lock) = try openStore(db)
+        defer { withExtendedLifetime(lock) {} }
+        let record = try requireStudy(store, study)
+        let counts = try store.stateCounts(study: record.id)
+        try store.deleteStudy(record.id)
+        try store.checkpoint()
+        print("deleted study \(study) and its \(counts.values.reduce(0, +)) trials from \(db)")
     }
 }
 

@@ -72,10 +72,18 @@ struct Run: ParsableCommand {
             count: workers, endpoint: scheduler.endpoint, heartbeat: scheduling.heartbeat, extraArguments: ["--allow-commands"] + keyArguments)
         defer { children.terminate() }
         let started = Date()
-        scheduler.onTrialFinished = { study, _ in
-            progress.update(study: study, workers: scheduler.workerCount, elapsed: Date().timeIntervalSince(started))
-        }
-        try scheduler.run(shouldStop: { stop.requested })
+        let doneAtStart = active.finishedCount
+        // Redrawn from the loop on a timer, from the scheduler's own counts, so the line moves
+        // while trials run and never shows a worker between two trials as idle.
+        try scheduler.run(shouldStop: {
+            progress.tick(
+                study: active, running: scheduler.runningCount, workers: scheduler.workerCount,
+                elapsed: Date().timeIntervalSince(started), doneAtStart: doneAtStart)
+            return stop.requested
+        })
+        progress.tick(
+            study: active, running: scheduler.runningCount, workers: scheduler.workerCount,
+            elapsed: Date().timeIntervalSince(started), doneAtStart: doneAtStart, force: true)
         progress.finish()
         children.wait()
         if stop.requested {
@@ -206,15 +214,29 @@ final class ProgressLine: @unchecked Sendable {
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func update(study: ActiveStudy, workers: Int, elapsed: Double) {
+    private var lastDraw = Date.distantPast
+    private var lastDone = -1
+
+    /// Redraws at most twice a second on a terminal (and at least once a second while anything
+    /// runs); as plain lines, once per second when trials finished. The ETA is this run's rate
+    /// (trials finished since it started), so a resumed study is not credited with old trials.
+    func tick(study: ActiveStudy, running: Int, workers: Int, elapsed: Double, doneAtStart: Int, force: Bool = false) {
         guard enabled else { return }
-        let done = study.finishedCount, total = study.budget
-        let eta = done > 0 ? elapsed / Double(done) * Double(max(total - done, 0)) : 0
+        let now = Date()
+        let done = study.finishedCount
+        let since = now.timeIntervalSince(lastDraw)
+        let due = terminal ? since >= (done != lastDone ? 0.5 : 1) : (done != lastDone && since >= 1)
+        guard force || due else { return }
+        lastDraw = now
+        lastDone = done
+        let total = study.budget
+        let thisRun = done - doneAtStart
+        let eta = thisRun > 0 ? elapsed / Double(thisRun) * Double(max(total - done, 0)) : .nan
         let best = study.bestValue.map { String(format: "%.6g", $0) } ?? "-"
         let line = String(
             format: "[%@] %d/%d trials, %d running, %d workers, best %@ %@, %@ elapsed, ETA %@",
-            study.study.name, done, total, study.runningCount, workers, study.study.search.metric, best,
-            Self.duration(elapsed), Self.duration(eta))
+            study.study.name, done, total, running, workers, study.study.search.metric, best,
+            Self.duration(elapsed), eta.isFinite ? Self.duration(eta) : "-")
         write(line)
     }
 

@@ -50,6 +50,7 @@ import TunaStore
         _ = waiter.waitForTrials(study: "d-slow", count: 3) { $0.state == .complete }
         let (statusCode, status, _) = try TunaProcess.run(["status", "--to", endpoint], in: workspace.url)
         #expect(statusCode == 0 && status.contains("d-fast: 12/12 done") && status.contains("2 workers"), "\(status)")
+        #expect(status.contains("worker ") && status.contains("d-slow trial"), "status names the workers and their trials: \(status)")
 
         // Stop the daemon mid-study; a new daemon on the same database finishes it.
         kill(daemon.process.processIdentifier, SIGTERM)

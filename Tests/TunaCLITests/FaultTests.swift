@@ -68,6 +68,21 @@ import TunaStore
         #expect(!leftovers.isEmpty && Self.waitUntil(5) { leftovers.allSatisfy { !Self.isAlive($0) } }, "orphans: \(leftovers)")
         let (checkStatus, check, _) = try TunaProcess.run(["best", "faults", "--db", workspace.db], in: workspace.url)
         #expect(checkStatus == 0 && check.contains("0.5"), "\(check)")
+
+        // The other views of the same database: failed trials with their reasons, every trial,
+        // the studies as JSON, and the study deleted.
+        let (_, failedJSON, _) = try TunaProcess.run(["trials", "faults", "--db", workspace.db, "--state", "failed", "--format", "json"], in: workspace.url)
+        let failedRows = try #require(try JSONSerialization.jsonObject(with: Data(failedJSON.utf8)) as? [[String: Any]])
+        #expect(failedRows.count == 5 && failedRows.allSatisfy { ($0["error"] as? String)?.isEmpty == false }, "\(failedJSON)")
+        let (_, all, _) = try TunaProcess.run(["trials", "faults", "--db", workspace.db, "--state", "all"], in: workspace.url)
+        #expect(all.split(separator: "\n").count == 7, "a header and six trials: \(all)")
+        let (_, studiesJSON, _) = try TunaProcess.run(["studies", "--db", workspace.db, "--format", "json"], in: workspace.url)
+        let studies = try #require(try JSONSerialization.jsonObject(with: Data(studiesJSON.utf8)) as? [[String: Any]])
+        #expect(studies.first?["name"] as? String == "faults" && (studies.first?["trials"] as? [String: Int])?["fail"] == 5, "\(studiesJSON)")
+        let (deleted, deleteOutput, deleteErrors) = try TunaProcess.run(["delete", "faults", "--db", workspace.db], in: workspace.url)
+        #expect(deleted == 0 && deleteOutput.contains("its 6 trials"), "\(deleteOutput) \(deleteErrors)")
+        let (_, after, _) = try TunaProcess.run(["studies", "--db", workspace.db], in: workspace.url)
+        #expect(after.isEmpty, "\(after)")
     }
 
     @Test func aKilledWorkersProgramsDieWithIt() throws {

@@ -269,4 +269,30 @@ struct TrialStoreConformance {
             try store.checkpoint()
         }
     }
+
+    @Test(arguments: StoreBackend.all)
+    func deletingAStudyRemovesItsTrialsAndUnsharedData(_ backend: StoreBackend) throws {
+        try withTemporaryDirectory { dir in
+            let store = try backend.make(dir, TestClock().closure)
+            var first = sampleStudy("first"), second = sampleStudy("second")
+            first.settings["dataset"] = .string(String(repeating: "1", count: 64))
+            second.settings["dataset"] = .string(String(repeating: "2", count: 64))
+            let a = try store.createStudy(first), b = try store.createStudy(second)
+            for hash in [String(repeating: "1", count: 64), String(repeating: "2", count: 64)] {
+                try store.putDataset(StoredDataset(hash: hash, fileExtension: "csv", bytes: Data("x".utf8)))
+            }
+            let gone = try runTrial(store, study: a.id, outcome: .complete(value: 1, std: nil))
+            let kept = try runTrial(store, study: b.id, outcome: .complete(value: 2, std: nil))
+            try store.putArtifact(trial: gone.id, kind: "test_score", data: Data("{}".utf8))
+            try store.deleteStudy(a.id)
+            #expect(try store.study(named: "first") == nil && store.trials(study: a.id).isEmpty)
+            #expect(try store.trial(id: gone.id) == nil && store.artifact(trial: gone.id, kind: "test_score") == nil)
+            #expect(try store.trial(id: kept.id) == kept && store.study(named: "second") != nil)
+            #expect(try store.dataset(hash: String(repeating: "1", count: 64)) == nil)
+            #expect(try store.dataset(hash: String(repeating: "2", count: 64)) != nil)
+            #expect(throws: StoreError.unknownStudy(id: a.id)) { try store.deleteStudy(a.id) }
+            let again = try store.createStudy(sampleStudy("first"))
+            #expect(again.id != b.id)
+        }
+    }
 }
