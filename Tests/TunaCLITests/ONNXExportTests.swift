@@ -45,16 +45,17 @@ import Testing
         return python
     }
 
-    /// Prints, as JSON, onnxruntime's probabilities for the CSV's `columns` and the model
+    /// Prints, as JSON, onnxruntime's probabilities for the CSV's feature columns and the model
     /// file's tensor names and shapes as safetensors reads them.
     static let script = """
         import csv, json, sys
         import numpy as np
         import onnxruntime as ort
         from safetensors.numpy import load_file
-        onnx_path, csv_path, columns, model_path = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
-        with open(csv_path) as f:
+        onnx_path, csv_path, target, model_path = sys.argv[1:5]
+        with open(csv_path, newline="") as f:
             rows = list(csv.DictReader(f))
+        columns = [c for c in rows[0] if c != target]
         x = np.array([[float(r[c]) for c in columns] for r in rows], dtype=np.float32)
         session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
         (output,) = session.run(None, {"features": x})
@@ -78,10 +79,8 @@ import Testing
         let (sp, predicted, ep) = try TunaProcess.run(["predict", model, data, "--proba"], in: workspace.url)
         try #require(sp == 0, "\(ep)")
         let expected = predicted.split(separator: "\n").dropFirst().map { line in line.split(separator: ",").dropFirst().compactMap { Double($0) } }
-        let header = try String(contentsOfFile: data, encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",").map(String.init)
-        let columns = String(decoding: try JSONSerialization.data(withJSONObject: header.filter { $0 != target }), as: UTF8.self)
         let scriptPath = try workspace.write("check.py", script)
-        let (sr, json) = try shell([python, scriptPath, onnx, data, columns, model], timeout: 120)
+        let (sr, json) = try shell([python, scriptPath, onnx, data, target, model], timeout: 120)
         try #require(sr == 0, "\(json)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data((json.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
         let outputs = try #require(result["outputs"] as? [[Double]])
