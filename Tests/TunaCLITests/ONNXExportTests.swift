@@ -90,7 +90,11 @@ import Testing
             try #require(a.count == b.count, "\(a) vs \(b)")
             for (u, v) in zip(a, b) { largest = max(largest, abs(u - v)) }
         }
-        print("ONNXExportTests: \(name): max |onnxruntime - tuna predict| = \(largest) over \(outputs.count) rows")
+        // A network that answers the same for every row would match trivially.
+        let first = outputs.map { $0.last ?? 0 }
+        let spread = (first.max() ?? 0) - (first.min() ?? 0)
+        #expect(spread > 0.01, "the last output varies by only \(spread) across rows")
+        print("ONNXExportTests: \(name): spread \(spread), max |onnxruntime - tuna predict| = \(largest) over \(outputs.count) rows")
         return (largest, try #require(result["weights"] as? [String: [Int]]))
     }
 
@@ -149,5 +153,20 @@ import Testing
         let (difference, weights) = try Self.roundTrip(workspace, python: python, name: "onnx-gunpoint", study: study, data: Self.datasets + "/gunpoint_train.csv")
         #expect(difference < 1e-4)
         #expect(weights["lstm/kernel"] == [3, 20] && weights["gru/bias"] == [2, 12], "\(weights)")
+    }
+
+    @Test func aLayerWithoutConversionIsRefusedByNameAndNothingIsWritten() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("bi.yaml", Self.study(
+            "onnx-refused", data: "gunpoint_train.csv", extra: ", task: classification, input_shape: [150, 1]", preprocess: "[]",
+            layers: "[{bidirectional: {layer: {lstm: {units: 2}}}}, {dense: {units: 2, activation: softmax}}]", epochs: 1))
+        let (status, _, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "1"], in: workspace.url, timeout: 120)
+        try #require(status == 0, "\(errors)")
+        let model = workspace.url.appendingPathComponent("bi.model").path
+        let onnx = workspace.url.appendingPathComponent("bi.onnx").path
+        let (s, _, e) = try TunaProcess.run(["export", "onnx-refused", "--db", workspace.db, "--out", model, "--onnx", onnx], in: workspace.url, timeout: 120)
+        #expect(s == 1)
+        #expect(e.contains("layer 'bidirectional' (bidirectional) has no ONNX conversion"), "\(e)")
+        #expect(!FileManager.default.fileExists(atPath: model) && !FileManager.default.fileExists(atPath: onnx))
     }
 }
