@@ -9,24 +9,9 @@ import Testing
     static let venv = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-onnx-venv-1").path
     static let datasets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../datasets").standardized.path
 
-    /// Runs a program to completion; (status, stdout + stderr).
+    /// Runs a program found on the PATH to completion; (status, stdout + stderr).
     static func shell(_ arguments: [String], timeout: Double = 600) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-onnx-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        try runProgram("/usr/bin/env", arguments, timeout: timeout)
     }
 
     /// The environment's python, installing onnxruntime, numpy and safetensors the first time;
