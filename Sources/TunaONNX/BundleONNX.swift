@@ -14,6 +14,7 @@ extension ModelBundle {
 }
 
 extension ONNXExport {
+    /// Writes atomically, so a failed export never leaves a truncated file a runtime would half read.
     public static func write(_ data: Data, to path: String) throws {
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
