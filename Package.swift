@@ -64,6 +64,8 @@ let package = Package(
             name: "TunaExport",
             dependencies: ["TunaTemplate", "TunaSpec", "TunaSearch", "TunaStore", "TunaNN", "TunaData", "TunaMetrics"],
             swiftSettings: optimized),
+        /// Exported networks as ONNX files, with a hand-written protobuf writer (no code generator).
+        .target(name: "TunaONNX", dependencies: ["TunaNN", "TunaTensor", "TunaData", "TunaExport"]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
@@ -71,7 +73,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),

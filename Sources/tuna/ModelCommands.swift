@@ -3,6 +3,7 @@ import Foundation
 import TunaData
 import TunaExport
 import TunaMetrics
+import TunaONNX
 import TunaTensor
 
 /// Runs a model command's body; any error is one line on stderr and exit code 1, since these
@@ -42,14 +43,21 @@ struct Export: ParsableCommand {
     @Option(help: "The trial's number (default: the best completed trial).") var trial: Int?
     @Option(help: "The database.") var db = "tuna.sqlite"
     @Option(help: "The model file to write (safetensors with the pipeline in its metadata).") var out: String
+    @Option(help: "Also write the network with its numeric preprocessing as ONNX here.") var onnx: String?
 
     func run() throws {
         let store = try openReader(db)
         try reportingFailure {
             let (bundle, notes) = try TrialExport.retrain(store: store, study: study, trial: trial)
             for line in notes { print(line) }
+            // Converted before anything is written, so a refusal leaves no half an export.
+            let onnxData = try onnx.map { _ in try bundle.onnx() }
             try bundle.write(to: out)
             print("wrote \(out)")
+            if let onnx, let onnxData {
+                try ONNXExport.write(onnxData, to: onnx)
+                print("wrote \(onnx) (input '\(ONNXExport.inputName)': \(bundle.info.pipeline.inputColumns.joined(separator: ", ")))")
+            }
         }
     }
 }

@@ -32,23 +32,7 @@ final class NetworkNamespaces {
     @discardableResult
     static func run(_ arguments: [String], timeout: Double = 10) throws -> (status: Int32, output: String) {
         guard let ip else { throw Failure(description: "no `ip` command") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ip)
-        process.arguments = arguments
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-ip-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        return try runProgram(ip, arguments, timeout: timeout)
     }
 
     /// Runs `ip` and throws with its message unless it succeeds.

@@ -68,6 +68,28 @@ struct TunaProcess {
     }
 }
 
+/// Another program run to completion with a time limit (killed after it): its status and what it
+/// wrote to standard output and error, together.
+func runProgram(_ executable: String, _ arguments: [String], timeout: Double) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-program-\(UUID().uuidString).txt")
+    FileManager.default.createFile(atPath: output.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: output) }
+    let handle = try FileHandle(forWritingTo: output)
+    defer { try? handle.close() }
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+}
+
 /// A scratch folder with study files, removed when the test lets go of it.
 final class Workspace {
     let url: URL

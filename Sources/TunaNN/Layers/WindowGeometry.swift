@@ -1,22 +1,23 @@
 import TunaTensor
 
-/// One spatial axis of a sliding window: where windows start and how many there are.
-struct WindowAxis: Hashable, Sendable {
-    var input: Int
-    var kernel: Int
-    var stride: Int
-    var dilation: Int
-    var padBefore: Int
-    var output: Int
+/// One spatial axis of a sliding window: where windows start and how many there are. Public
+/// so that exporters (ONNX's explicit pads) place windows exactly as the engine does.
+public struct WindowAxis: Hashable, Sendable {
+    public var input: Int
+    public var kernel: Int
+    public var stride: Int
+    public var dilation: Int
+    public var padBefore: Int
+    public var output: Int
 
     /// The extent a dilated kernel covers.
-    var span: Int { (kernel - 1) * dilation + 1 }
+    public var span: Int { (kernel - 1) * dilation + 1 }
 
     /// An axis of extent 1 with a kernel of 1: how a sequence becomes an image of height 1.
     static let unit = WindowAxis(input: 1, kernel: 1, stride: 1, dilation: 1, padBefore: 0, output: 1)
 
     /// The axis for these settings, or nil when the (dilated) kernel does not fit the padded input.
-    static func make(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) -> WindowAxis? {
+    public static func make(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) -> WindowAxis? {
         let span = (kernel - 1) * dilation + 1
         switch padding {
         case .valid:
