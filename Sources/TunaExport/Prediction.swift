@@ -52,22 +52,11 @@ extension ModelBundle {
         let features = try info.pipeline.features(table)
         let output = try model.predict(features, batchSize: 256)
         let n = output.shape.first ?? 0
-        let width = n == 0 ? 0 : output.count / n
         let scalars = output.scalars.map(Double.init)
         guard let classNames = info.classNames else {
             return Predictions(classNames: nil, labels: [], probabilities: [], values: info.pipeline.inverseTargets(scalars))
         }
-        var probabilities: [[Double]] = []
-        probabilities.reserveCapacity(n)
-        for row in 0..<n {
-            if width == 1 {
-                // One sigmoid unit for two classes: the probability of the second.
-                let p = min(max(scalars[row], 0), 1)
-                probabilities.append([1 - p, p])
-            } else {
-                probabilities.append(Array(scalars[(row * width)..<((row + 1) * width)]))
-            }
-        }
+        let probabilities = EvaluationReport.classProbabilities(scalars, rows: n)
         let labels = probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
         return Predictions(classNames: classNames, labels: labels, probabilities: probabilities, values: [])
     }

@@ -114,6 +114,20 @@ public enum EvaluationReport {
         return metrics
     }
 
+    /// Per-row class probabilities from a network's outputs for `rows` rows: one column per
+    /// class, or one sigmoid column for two classes (the probability of the second).
+    public static func classProbabilities(_ outputs: [Double], rows: Int) -> [[Double]] {
+        guard rows > 0 else { return [] }
+        let width = outputs.count / rows
+        return (0..<rows).map { row in
+            if width == 1 {
+                let p = min(max(outputs[row], 0), 1)
+                return [1 - p, p]
+            }
+            return Array(outputs[(row * width)..<((row + 1) * width)])
+        }
+    }
+
     /// Every regression metric at once.
     public static func regressionMetrics(_ truth: [Double], _ predicted: [Double]) -> [String: Double] {
         [

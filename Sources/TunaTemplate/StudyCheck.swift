@@ -70,14 +70,20 @@ extension Study {
     private var root: SpecNode? { try? SpecNode.parse(yaml: text, file: file) }
 
     /// The metrics a network trial reports per fold, given the loss: `loss`, the metrics the
-    /// engine logs under the same name, and the regression errors computed after training
-    /// (Sources/TunaWorker/NetworkTrial.swift). Any other name fails every trial.
+    /// engine logs under the same name, and the scores computed after training from the
+    /// fold's predictions (TunaMetrics' classification or regression set; see
+    /// Sources/TunaWorker/NetworkTrial.swift). Any other name fails every trial.
     static func reportedMetrics(loss: Loss, task: DataSpec.Task) -> [String] {
         var names = ["loss"]
         for name in MetricName.known {
             if let metric = try? MetricName.make(name, loss: loss), metric.name == name { names.append(name) }
         }
-        if task == .regression { names += ["mae", "mse", "rmse", "r2"] }
+        if task == .regression {
+            names += ["mae", "mse", "rmse", "r2"]
+        } else {
+            names += ["accuracy", "balanced_accuracy", "log_loss", "roc_auc"]
+                + ["precision", "recall", "f1"].flatMap { metric in ["macro", "micro", "weighted"].map { "\(metric)_\($0)" } }
+        }
         var seen: Set<String> = []
         return names.filter { seen.insert($0).inserted }
     }

@@ -64,6 +64,16 @@ struct NetworkTrial {
             let logs = try model.evaluate(fold.validationFeatures, validationTargets, batchSize: 256)
             var scores: [String: Double] = [:]
             for name in logs.names { scores[name] = logs[name] }
+            if case .classes(let truth, _) = fold.validationTargets {
+                // A fold's score comes from the one set of metrics (TunaMetrics, checked against
+                // scikit-learn) that `tuna evaluate` and the test score use; the engine's own
+                // metrics only drive the per-epoch logs and pruning.
+                let outputs = try model.predict(fold.validationFeatures, batchSize: 256).scalars.map(Double.init)
+                let probabilities = EvaluationReport.classProbabilities(outputs, rows: truth.count)
+                let classified = EvaluationReport.classificationMetrics(truth, probabilities: probabilities)
+                scores.merge(classified) { _, checked in checked }
+                if let auc = classified["roc_auc"], scores["auc"] != nil { scores["auc"] = auc }
+            }
             if case .values(let truth) = fold.validationTargetsOriginal {
                 // Regression errors in the target's own units (grams, not standard deviations),
                 // whatever scaling the pipeline applied to train on.
