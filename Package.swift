@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -64,6 +65,11 @@ let package = Package(
             name: "TunaExport",
             dependencies: ["TunaTemplate", "TunaSpec", "TunaSearch", "TunaStore", "TunaNN", "TunaData", "TunaMetrics"],
             swiftSettings: optimized),
+        /// `tuna serve`: an exported model behind HTTP. Apart from TunaExport so that only the
+        /// server links Hummingbird and SwiftNIO.
+        .target(
+            name: "TunaServe",
+            dependencies: ["TunaExport", "TunaData", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
@@ -71,7 +77,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
