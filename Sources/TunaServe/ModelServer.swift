@@ -25,6 +25,8 @@ public struct ServeOptions: Sendable {
 /// errors included, is JSON; an error is `{"error": "message"}`.
 public struct ModelServer: Sendable {
     let info: BundleInfo
+    /// `GET /model`'s body, made once.
+    let description: Data
     let pool: ModelPool
     let options: ServeOptions
 
@@ -38,6 +40,7 @@ public struct ModelServer: Sendable {
         var replicas = [Replica(bundle: first)]
         for _ in 1..<max(options.replicas, 1) { replicas.append(Replica(bundle: try ModelBundle.decode(data, source: modelPath))) }
         self.info = first.info
+        self.description = try modelDescription(first.info)
         self.pool = ModelPool(replicas)
         self.options = options
     }
@@ -46,7 +49,7 @@ public struct ModelServer: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("health") { _, _ in Self.json(["status": "ok"]) }
-        router.get("model") { _, _ in Self.json(ModelDescription(info)) }
+        router.get("model") { _, _ in Self.json(data: description) }
         router.post("predict") { request, _ in
             do {
                 return try await predict(request)
@@ -79,6 +82,10 @@ public struct ModelServer: Sendable {
         // rather than failing the whole response.
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":"the answer does not encode as JSON"}"#.utf8)
+        return json(data: data, status: status)
+    }
+
+    static func json(data: Data, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

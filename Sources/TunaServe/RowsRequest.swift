@@ -136,41 +136,13 @@ struct PredictResponse: Encodable {
     }
 }
 
-/// `GET /model`: what a client needs to call the model and to know where it came from. The
-/// fitted pipeline stays out: it is the server's business, and large for wide one-hot data.
-struct ModelDescription: Encodable {
-    var study: String
-    var trial: Int
-    var task: TunaData.Task
-    var target: String
-    var classNames: [String]?
-    var inputColumns: [InputColumn]
-    var params: [String: JSONValue]
-    var metric: String
-    var cvValue: Double?
-    var cvStd: Double?
-    var epochs: Int
-    var trainingRows: Int
-    var formatVersion: Int
-
-    enum CodingKeys: String, CodingKey {
-        case study, trial, task, target, classNames = "class_names", inputColumns = "input_columns", params, metric
-        case cvValue = "cv_value", cvStd = "cv_std", epochs, trainingRows = "training_rows", formatVersion = "format_version"
+/// `GET /model`: the bundle's description as the file carries it, less the fitted pipeline
+/// (the server's business, and large for wide one-hot data). Taken from `BundleInfo`'s own
+/// encoding so that a field added there is served without a change here.
+func modelDescription(_ info: BundleInfo) throws -> Data {
+    guard var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(info)) as? [String: Any] else {
+        throw ExportError("the bundle description does not encode as a JSON object")
     }
-
-    init(_ info: BundleInfo) {
-        study = info.study
-        trial = info.trial
-        task = info.task
-        target = info.target
-        classNames = info.classNames
-        inputColumns = info.inputColumns
-        params = info.params
-        metric = info.metric
-        cvValue = info.cvValue
-        cvStd = info.cvStd
-        epochs = info.epochs
-        trainingRows = info.trainingRows
-        formatVersion = info.formatVersion
-    }
+    object["pipeline"] = nil
+    return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
 }
