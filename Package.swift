@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +67,11 @@ let package = Package(
             swiftSettings: optimized),
         /// Exported networks as ONNX files, with a hand-written protobuf writer (no code generator).
         .target(name: "TunaONNX", dependencies: ["TunaNN", "TunaTensor", "TunaData", "TunaExport"]),
+        /// `tuna serve`: an exported model behind HTTP. Apart from TunaExport so that only the
+        /// server links Hummingbird and SwiftNIO.
+        .target(
+            name: "TunaServe",
+            dependencies: ["TunaExport", "TunaData", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
@@ -73,7 +79,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
