@@ -19,6 +19,8 @@ struct BenchServe: ParsableCommand {
     @Argument(help: "A CSV with the model's input columns; its rows are cycled to fill requests.") var data: String
     @Option(help: "Timed requests per size.") var requests = 200
     @Option(help: "Rows of the generated CSV for `tuna predict`.") var predictRows = 100_000
+    @Option(help: "The same model as ONNX (`tuna export --onnx`), to time onnxruntime beside it.") var onnx: String?
+    @Option(help: "A Python with onnxruntime and numpy, for the ONNX reference (bench/onnx_reference.py).") var reference: String?
 
     func run() throws {
         let bundle = try ModelBundle.load(path: model)
@@ -36,6 +38,7 @@ struct BenchServe: ParsableCommand {
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
         let base = try listeningAddress(errors.fileHandleForReading)
+        var latencies: [Int: (Double, Double)] = [:]
 
         for count in [1, 1000] {
             let body = try JSONSerialization.data(withJSONObject: ["rows": (0..<count).map { rows[$0 % rows.count] }])
@@ -50,6 +53,7 @@ struct BenchServe: ParsableCommand {
             seconds.sort()
             let p50 = seconds[seconds.count / 2], p99 = seconds[min(seconds.count - 1, seconds.count * 99 / 100)]
             print(String(format: "POST /predict, %5d row%@: p50 %.2f ms, p99 %.2f ms (%d requests)", count, count == 1 ? " " : "s", p50 * 1e3, p99 * 1e3, seconds.count))
+            latencies[count] = (p50, p99)
         }
 
         let csv = NSTemporaryDirectory() + "tuna-bench-serve-\(predictRows).csv"
@@ -65,6 +69,39 @@ struct BenchServe: ParsableCommand {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard predict.terminationStatus == 0 else { throw ValidationError("tuna predict failed on \(csv)") }
         print(String(format: "tuna predict, %d rows: %.2f s, %.0f rows/s (process start, CSV read, pipeline, network, output)", predictRows, elapsed, Double(predictRows) / elapsed))
+        if let onnx, let reference {
+            try compareWithONNXRuntime(onnx: onnx, python: reference, csv: csv, columns: bundle.info.pipeline.inputColumns,
+                                       latencies: latencies, rowsPerSecond: Double(predictRows) / elapsed)
+        }
+    }
+
+    /// Times onnxruntime on the exported ONNX file with the same rows, in the same session, and
+    /// prints the ratios (Tuna's HTTP latency includes the request; onnxruntime's is one call).
+    func compareWithONNXRuntime(onnx: String, python: String, csv: String, columns: [String],
+                                latencies: [Int: (Double, Double)], rowsPerSecond: Double) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../bench/onnx_reference.py").standardized.path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, onnx, csv, columns.joined(separator: ","), String(max(requests, 1))]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Double] else {
+            throw ValidationError("the ONNX reference failed (is onnxruntime installed for \(python)?)")
+        }
+        for count in [1, 1000] {
+            guard let (p50, p99) = latencies[count], let reference50 = object["p50_ms_\(count)"], let reference99 = object["p99_ms_\(count)"] else { continue }
+            print(String(format: "onnxruntime, %5d row%@: p50 %.3f ms, p99 %.3f ms (one session.run, no HTTP); Tuna over HTTP / onnxruntime: %.1fx, %.1fx",
+                         count, count == 1 ? " " : "s", reference50, reference99, p50 * 1e3 / reference50, p99 * 1e3 / reference99))
+        }
+        if let referenceRate = object["rows_per_s"] {
+            print(String(format: "onnxruntime, %.0f rows from the CSV: %.0f rows/s (numpy read + one run); tuna predict / onnxruntime: %.2fx",
+                         object["rows"] ?? 0, referenceRate, rowsPerSecond / referenceRate))
+        }
     }
 
     /// The table's input columns as JSON objects, missing values as null.
