@@ -5,7 +5,8 @@ import TunaTensor
 /// Turns a built network's layers into ONNX operators one by one, keeping the channels-last
 /// layout of Tuna (and Keras) between layers: convolutions and pooling, which ONNX runs on
 /// channels-first tensors, are wrapped in Transpose nodes, as are the recurrent operators,
-/// which read time first.
+/// which read time first. Attention and Transformer blocks are spelled out in
+/// AttentionConverter.swift.
 struct LayerConverter {
     var graph: ONNXGraph
     /// The current value's shape without the batch axis.
@@ -58,7 +59,15 @@ struct LayerConverter {
             return try recurrent(layer, config.recurrent, x, input: input, op: "GRU")
         case .simpleRNN(let config):
             return try recurrent(layer, config.recurrent, x, input: input, op: "RNN")
-        case .bidirectional, .embedding, .masking, .multiHeadAttention, .positionalEmbedding, .transformerEncoder:
+        case .positionalEmbedding(let config):
+            return try positionalEmbedding(layer, config, x, input: input)
+        case .multiHeadAttention(let config):
+            return try multiHeadAttention(layer, config, x, input: input)
+        case .transformerEncoder(let config):
+            return try transformerEncoder(layer, config, x, input: input)
+        case .bidirectional(let config):
+            return try bidirectional(layer, config, x, input: input)
+        case .embedding, .masking:
             throw ONNXExportError("cannot export to ONNX: layer '\(layer.name)' (\(layer.spec.kind)) has no ONNX conversion yet")
         }
     }

@@ -29,7 +29,10 @@ extension LayerConverter {
         return out
     }
 
-    mutating func recurrent(_ layer: any Layer, _ config: RecurrentConfig, _ x: String, input: [Int], op: String) throws -> String {
+    /// `prefix` picks one run's weights inside a Bidirectional layer (`forward/`, `backward/`).
+    mutating func recurrent(
+        _ layer: any Layer, _ config: RecurrentConfig, _ x: String, input: [Int], op: String, prefix: String = ""
+    ) throws -> String {
         let units = config.units
         guard input.count == 2 else {
             throw ONNXExportError("cannot export to ONNX: layer '\(layer.name)' reads \(input) instead of (steps, features)")
@@ -50,9 +53,9 @@ extension LayerConverter {
             return name
         }
         let width = gateOrder.count * units
-        let kernel = Self.gatesFirst(try values(layer, "kernel"), rows: features, units: units, order: gateOrder)
-        let recurrentKernel = Self.gatesFirst(try values(layer, "recurrent_kernel"), rows: units, units: units, order: gateOrder)
-        let bias = try values(layer, "bias")
+        let kernel = Self.gatesFirst(try values(layer, prefix + "kernel"), rows: features, units: units, order: gateOrder)
+        let recurrentKernel = Self.gatesFirst(try values(layer, prefix + "recurrent_kernel"), rows: units, units: units, order: gateOrder)
+        let bias = try values(layer, prefix + "bias")
         // Keras's GRU keeps an input and a recurrent bias (2, 3·units); the others one bias.
         let inputBias = Array(bias.prefix(width))
         let recurrentBias = bias.count == 2 * width ? Array(bias.suffix(width)) : [Float](repeating: 0, count: width)
@@ -65,9 +68,9 @@ extension LayerConverter {
             sequence = graph.add("Gather", [x, graph.ints("reversed_steps", Array((0..<steps).reversed()))], [.int("axis", 1)])
         }
         sequence = graph.add("Transpose", [sequence], [.ints("perm", [1, 0, 2])])
-        let w = graph.floats("\(layer.name)/W", kernel, shape: [1, width, features])
-        let r = graph.floats("\(layer.name)/R", recurrentKernel, shape: [1, width, units])
-        let b = graph.floats("\(layer.name)/B", reorder(inputBias) + reorder(recurrentBias), shape: [1, 2 * width])
+        let w = graph.floats("\(layer.name)/\(prefix)W", kernel, shape: [1, width, features])
+        let r = graph.floats("\(layer.name)/\(prefix)R", recurrentKernel, shape: [1, width, units])
+        let b = graph.floats("\(layer.name)/\(prefix)B", reorder(inputBias) + reorder(recurrentBias), shape: [1, 2 * width])
         var attributes: [ONNXAttribute] = [.int("hidden_size", units), .strings("activations", names)]
         if op == "GRU" { attributes.append(.int("linear_before_reset", 1)) }
         let outputs = graph.add(op, [sequence, w, r, b], attributes, outputs: 2)
@@ -78,5 +81,33 @@ extension LayerConverter {
         }
         // Y_h: (1, batch, units).
         return graph.add("Squeeze", [outputs[1], graph.ints("axis_0", [0])])
+    }
+
+    /// Keras's Bidirectional: the wrapped layer run as stored and with `go_backwards` flipped,
+    /// the second run's sequence put back in time order (as the engine does whenever it returns
+    /// sequences), then the two merged on the last axis.
+    mutating func bidirectional(_ layer: any Layer, _ config: Bidirectional.Config, _ x: String, input: [Int]) throws -> String {
+        let (inner, op): (RecurrentConfig, String)
+        switch config.layer {
+        case .lstm(let c): (inner, op) = (c.recurrent, "LSTM")
+        case .gru(let c): (inner, op) = (c.recurrent, "GRU")
+        case .simpleRNN(let c): (inner, op) = (c.recurrent, "RNN")
+        default:
+            throw ONNXExportError("cannot export to ONNX: layer '\(layer.name)' wraps '\(config.layer.kind)', not a recurrent layer")
+        }
+        var reversed = inner
+        reversed.goBackwards.toggle()
+        let forward = try recurrent(layer, inner, x, input: input, op: op, prefix: "forward/")
+        var backward = try recurrent(layer, reversed, x, input: input, op: op, prefix: "backward/")
+        if inner.returnSequences {
+            let steps = input.first ?? 1
+            backward = graph.add("Gather", [backward, graph.ints("reversed_steps", Array((0..<steps).reversed()))], [.int("axis", 1)])
+        }
+        switch config.mergeMode {
+        case .concat: return graph.add("Concat", [forward, backward], [.int("axis", -1)])
+        case .sum: return graph.add("Add", [forward, backward])
+        case .mul: return graph.add("Mul", [forward, backward])
+        case .ave: return graph.add("Mul", [graph.add("Add", [forward, backward]), graph.floats("half", [0.5], shape: [1])])
+        }
     }
 }

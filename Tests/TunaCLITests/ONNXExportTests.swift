@@ -133,25 +133,43 @@ import Testing
         let study = Self.study(
             "onnx-gunpoint", data: "gunpoint_train.csv", extra: ", task: classification, input_shape: [150, 1]",
             preprocess: "[]",
-            layers: "[{conv1d: {filters: 3, kernel_size: 5, strides: 2, padding: causal}}, {max_pooling1d: {pool_size: 3, padding: same}}, {lstm: {units: 5, return_sequences: true}}, {gru: {units: 4, return_sequences: true, go_backwards: true}}, {simple_rnn: {units: 3, return_sequences: true}}, layer_normalization, global_average_pooling1d, {dense: {units: 1, activation: sigmoid}}]",
+            layers: "[{conv1d: {filters: 3, kernel_size: 5, strides: 2, padding: causal}}, {max_pooling1d: {pool_size: 3, padding: same}}, {lstm: {units: 5, return_sequences: true}}, {gru: {units: 4, return_sequences: true, go_backwards: true}}, {simple_rnn: {units: 3, return_sequences: true}}, {bidirectional: {layer: {gru: {units: 2, return_sequences: true, go_backwards: true}}, merge_mode: ave}}, {bidirectional: {layer: {lstm: {units: 3, return_sequences: true}}}}, layer_normalization, global_average_pooling1d, {dense: {units: 1, activation: sigmoid}}]",
             epochs: 2, loss: "binary_crossentropy")
         let (difference, weights) = try Self.roundTrip(workspace, python: python, name: "onnx-gunpoint", study: study, data: Self.datasets + "/gunpoint_train.csv")
         #expect(difference < 1e-4)
-        #expect(weights["lstm/kernel"] == [3, 20] && weights["gru/bias"] == [2, 12], "\(weights)")
+        #expect(weights["lstm/kernel"] == [3, 20] && weights["gru/bias"] == [2, 12] && weights["bidirectional/backward/bias"] == [2, 6]
+                && weights["bidirectional_1/forward/kernel"] == [2, 12], "\(weights)")
+    }
+
+    /// Attention spelled out as MatMul/Softmax: both positional embeddings, a post-norm GELU
+    /// and a pre-norm Transformer block, and a causal attention with its own value width and
+    /// output width, on GunPoint shortened by a strided convolution (50 steps) to keep it quick.
+    @Test func transformerGunPointMatchesOnnxruntime() throws {
+        guard let python = try Self.python() else { return }
+        let workspace = try Workspace()
+        let study = Self.study(
+            "onnx-transformer", data: "gunpoint_train.csv", extra: ", task: classification, input_shape: [150, 1]",
+            preprocess: "[]",
+            layers: "[{conv1d: {filters: 8, kernel_size: 5, strides: 3, padding: same}}, positional_embedding, {positional_embedding: {kind: sinusoidal}}, {transformer_encoder: {intermediate_dim: 16, num_heads: 2, dropout: 0.1, activation: gelu}}, {transformer_encoder: {intermediate_dim: 12, num_heads: 4, normalize_first: true}}, {multi_head_attention: {num_heads: 2, key_dim: 3, value_dim: 5, output_shape: 6, causal: true, dropout: 0.1}}, global_average_pooling1d, {dense: {units: 2, activation: softmax}}]",
+            epochs: 2)
+        let (difference, weights) = try Self.roundTrip(workspace, python: python, name: "onnx-transformer", study: study, data: Self.datasets + "/gunpoint_train.csv")
+        #expect(difference < 1e-4)
+        #expect(weights["positional_embedding/embeddings"] == [50, 8] && weights["multi_head_attention/value_kernel"] == [8, 2, 5]
+                && weights["transformer_encoder/attention/query_kernel"] == [8, 2, 4], "\(weights)")
     }
 
     @Test func aLayerWithoutConversionIsRefusedByNameAndNothingIsWritten() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("bi.yaml", Self.study(
+        let study = try workspace.write("masked.yaml", Self.study(
             "onnx-refused", data: "gunpoint_train.csv", extra: ", task: classification, input_shape: [150, 1]", preprocess: "[]",
-            layers: "[{bidirectional: {layer: {lstm: {units: 2}}}}, {dense: {units: 2, activation: softmax}}]", epochs: 1))
+            layers: "[masking, {lstm: {units: 2}}, {dense: {units: 2, activation: softmax}}]", epochs: 1))
         let (status, _, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "1"], in: workspace.url, timeout: 120)
         try #require(status == 0, "\(errors)")
-        let model = workspace.url.appendingPathComponent("bi.model").path
-        let onnx = workspace.url.appendingPathComponent("bi.onnx").path
+        let model = workspace.url.appendingPathComponent("masked.model").path
+        let onnx = workspace.url.appendingPathComponent("masked.onnx").path
         let (s, _, e) = try TunaProcess.run(["export", "onnx-refused", "--db", workspace.db, "--out", model, "--onnx", onnx], in: workspace.url, timeout: 120)
         #expect(s == 1)
-        #expect(e.contains("layer 'bidirectional' (bidirectional) has no ONNX conversion"), "\(e)")
+        #expect(e.contains("layer 'masking' (masking) has no ONNX conversion"), "\(e)")
         #expect(!FileManager.default.fileExists(atPath: model) && !FileManager.default.fileExists(atPath: onnx))
     }
 }
