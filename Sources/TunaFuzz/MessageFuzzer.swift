@@ -53,7 +53,7 @@ public struct MessageFuzzer {
     }
 
     private mutating func value() -> Double {
-        pick([0, 0.5, -1, 1e300, -1e300, 1e-320, Double(random.nextInt(below: 1000)) / 7])
+        pick([0, 0.5, -1, 1e300, -1e300, Double.leastNormalMagnitude / 1024, Double(random.nextInt(below: 1000)) / 7])
     }
 
     private func envelope<Body: Encodable>(_ type: MessageType, _ body: Body, attachment: [UInt8]? = nil) -> [[UInt8]] {

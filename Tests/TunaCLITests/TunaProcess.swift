@@ -75,7 +75,7 @@ func runProgram(_ executable: String, _ arguments: [String], timeout: Double) th
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-program-\(UUID().uuidString).txt")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: output) }
     let handle = try FileHandle(forWritingTo: output)
     defer { try? handle.close() }
