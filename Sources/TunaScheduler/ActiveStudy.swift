@@ -117,6 +117,12 @@ public final class ActiveStudy {
             datasetHash: dataset?.hash)
     }
 
+    /// The value a running trial reported at its latest step, if any.
+    func lastReported(_ id: Int64) -> Double? {
+        guard let steps = running[id]?.intermediateValues, let last = steps.keys.max() else { return nil }
+        return steps[last]
+    }
+
     /// Records an intermediate value; true when the pruner says to stop the trial.
     func report(trial id: Int64, step: Int, value: Double) -> Bool {
         guard var trial = running[id] else { return false }

@@ -171,7 +171,11 @@ extension Scheduler {
                           epochs: result.foldEpochs.flatMap { index < $0.count && (1...StudyLimits.maxEpochs).contains($0[index]) ? $0[index] : nil })
             }
             let std = result.std.flatMap { $0.isFinite ? $0 : nil }
-            let outcome: TrialOutcome = result.pruned ? .pruned(value: result.value) : .complete(value: result.value, std: std)
+            // A pruned trial keeps the last value it reported, at the step it was stopped: the mean
+            // of the folds it finished would rank a trial stopped early beside complete ones.
+            let outcome: TrialOutcome = result.pruned
+                ? .pruned(value: study.lastReported(result.trialID) ?? result.value)
+                : .complete(value: result.value, std: std)
             try finish(result.trialID, outcome, folds: folds, study: study)
         case .failed:
             let failure = try envelope.decode(FailedMessage.self)

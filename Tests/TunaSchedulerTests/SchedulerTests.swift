@@ -46,10 +46,13 @@ import TunaWire
         let second = try #require(try worker.assignment())
         try worker.send(.progress, ProgressMessage(trialID: second.trialID, step: 0, value: 5.0))
         #expect(try worker.expect(.decision)?.decode(DecisionMessage.self) == DecisionMessage(trialID: second.trialID, prune: true))
-        try worker.result(second.trialID, value: 5.0, pruned: true)
+        // The worker's own value (say, the mean of the folds it finished) is not what a pruned
+        // trial keeps: its last report at the step it was stopped is.
+        try worker.result(second.trialID, value: 0.001, pruned: true)
         #expect(try harness.pump { harness.scheduler.isFinished })
         let trials = try harness.trials("sphere")
         #expect(trials.map(\.state) == [.complete, .pruned])
+        #expect(trials.last?.value == 5.0)
         #expect(try harness.store.intermediateValues(trial: second.trialID) == [IntermediateValue(step: 0, value: 5.0)])
         try harness.expectConsistent()
     }
