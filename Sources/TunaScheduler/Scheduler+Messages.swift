@@ -43,6 +43,7 @@ extension Scheduler {
             if let answer = try? Envelope(.refuse, RefuseMessage(reason: refusal)) { send(identity, answer) }
             return
         }
+        metrics.messageHandled()
         do {
             try dispatch(identity, envelope)
         } catch {
@@ -245,6 +246,7 @@ extension Scheduler {
     func finish(_ trialID: Int64, _ outcome: TrialOutcome, folds: [FoldValue] = [], study: ActiveStudy) throws {
         let record = try store.finishTrial(trialID, outcome, folds: folds)
         study.finished(record)
+        metrics.trialFinished(study: study.study.name, state: record.state.rawValue.lowercased(), duration: record.duration)
         if study.isDone { try store.setStudyState(.finished, study: study.record.id) }
         onTrialFinished?(study, record)
     }

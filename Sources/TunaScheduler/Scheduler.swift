@@ -85,6 +85,9 @@ public final class Scheduler {
     var lastHeartbeat = Date()
     /// Where the next hand-out starts looking among the studies (round robin).
     var nextStudy = 0
+    /// Figures for Prometheus, refreshed as the loop turns.
+    public let metrics = SchedulerMetrics()
+    var lastMetricsRefresh = Date.distantPast
     /// Called after every finished trial (for progress lines).
     public var onTrialFinished: ((ActiveStudy, TrialRecord) -> Void)?
     /// When set, dispatch latencies are recorded (the daemon benchmark).
@@ -254,6 +257,10 @@ public final class Scheduler {
             }
         }
         try store.batch { try housekeeping() }
+        if Date().timeIntervalSince(lastMetricsRefresh) >= 0.5 {
+            lastMetricsRefresh = Date()
+            metrics.refresh(studies: studies, workers: workers.count)
+        }
     }
 
     /// Requeues unfinished trials and, with `exitWhenDone` (the embedded `tuna run`), tells the

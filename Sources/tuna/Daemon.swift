@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TunaScheduler
+import TunaServe
 import TunaProtocol
 import TunaSpec
 import TunaTemplate
@@ -20,6 +21,9 @@ struct Daemon: ParsableCommand {
 
     @OptionGroup var serverKeys: ServerKeyOptions
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks one).")
+    var metrics: String?
+
     func run() throws {
         let security = try serverKeys.security(bind: bind)
         _ = SQLiteTrialStore.keepFreedHeap()
@@ -36,6 +40,7 @@ struct Daemon: ParsableCommand {
             FileHandle.standardError.write(Data("tuna daemon: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        if let metrics { try serveMetrics(metrics, scheduler: scheduler, log: log) }
         try scheduler.resumeUnfinished()
         log("listening at \(scheduler.endpoint)\(security == nil ? " without keys" : " (CURVE keys required)"); database \(scheduling.db); \(scheduler.statuses.count) unfinished studies resumed")
         scheduler.onTrialFinished = { study, trial in
@@ -44,6 +49,23 @@ struct Daemon: ParsableCommand {
         let stop = StopSignal()
         try scheduler.run(shouldStop: { stop.requested })
         log("stopped; unfinished trials are back in the queue")
+    }
+}
+
+/// Serves the scheduler's figures for Prometheus on a task beside the scheduler's loop.
+func serveMetrics(_ address: String, scheduler: Scheduler, log: @escaping @Sendable (String) -> Void) throws {
+    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+        throw ValidationError("--metrics takes HOST:PORT, such as 127.0.0.1:9464, got '\(address)'")
+    }
+    let host = String(address[..<colon])
+    let metrics = scheduler.metrics
+    let endpoint = TextEndpoint(host: host.isEmpty ? "127.0.0.1" : host, port: port, path: "metrics") { metrics.render() }
+    Task {
+        do {
+            try await endpoint.run { bound in log("metrics at http://\(endpoint.host):\(bound)/metrics") }
+        } catch {
+            log("the metrics endpoint stopped: \(error)")
+        }
     }
 }
 
