@@ -117,3 +117,45 @@ import TunaStore
         #expect(width >= 8 && lines.dropFirst().allSatisfy { $0.split(separator: ",").count == width }, "\(lines.prefix(2))")
     }
 }
+
+/// A regression with categorical inputs and missing values (penguins' body mass), through
+/// export, predict and evaluate: errors in grams, categories one-hot encoded by the stored
+/// pipeline, and a held-out test score.
+@Suite struct RegressionExportTests {
+    @Test func aRegressionWithCategoriesExportsPredictsAndEvaluates() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("penguins.yaml", """
+            name: penguins-export
+            data: {path: \(TestScoreTests.datasets)/penguins.csv, target: body_mass_g, task: regression, test: 0.2}
+            preprocess:
+              - {impute: {numeric: median, categorical: most_frequent}}
+              - {onehot: [species, island, sex]}
+              - {scale: standard}
+              - {scale_target: standard}
+            model:
+              layers: [{dense: {units: 16, activation: relu}}, {dense: {units: 1}}]
+              loss: mse
+              optimizer: {name: adam, learning_rate: 0.01}
+              epochs: 40
+              batch_size: 32
+            search: {algorithm: random, metric: mae, direction: minimize, folds: 3, trials: 2, parameters: {x: {float: [0, 1]}}}
+            """)
+        let (status, output, errors) = try TunaProcess.run(["run", study, "--workers", "2", "--db", workspace.db], in: workspace.url, timeout: 120)
+        #expect(status == 0, "\(errors)")
+        #expect(output.contains("test mae"), "\(output)")
+        let model = workspace.url.appendingPathComponent("penguins.model").path
+        let (exported, _, exportErrors) = try TunaProcess.run(["export", "penguins-export", "--db", workspace.db, "--out", model], in: workspace.url)
+        #expect(exported == 0, "\(exportErrors)")
+        let (evaluated, report, evaluateErrors) = try TunaProcess.run(
+            ["evaluate", model, "\(TestScoreTests.datasets)/penguins.csv", "--format", "json"], in: workspace.url)
+        #expect(evaluated == 0, "\(evaluateErrors)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any])
+        let metrics = try #require(json["metrics"] as? [String: Double])
+        // Grams: penguins weigh 2.7-6.3 kg; a fitted network is off by a few hundred grams.
+        #expect((metrics["mae"] ?? .infinity) < 600 && (metrics["r2"] ?? -1) > 0.5, "\(metrics)")
+        let (predicted, predictions, predictErrors) = try TunaProcess.run(["predict", model, "\(TestScoreTests.datasets)/penguins.csv"], in: workspace.url)
+        #expect(predicted == 0, "\(predictErrors)")
+        let values = predictions.split(separator: "\n").dropFirst().compactMap { Double($0) }
+        #expect(values.count > 300 && values.allSatisfy { (2000...7500).contains($0) }, "predictions in grams: \(values.prefix(5))")
+    }
+}
