@@ -86,6 +86,8 @@ extension Domain {
             for i in 0..<n {
                 let f = Double(i) / Double(n - 1)
                 var x = d.log ? exp(log(d.low) + f * (log(d.high) - log(d.low))) : d.low + f * (d.high - d.low)
+                // The ends exactly as declared: exp(log(x)) can round past them.
+                if i == 0 { x = d.low }
                 if i == n - 1 { x = d.high }
                 if let s = d.step, s > 0 {
                     let count = Int(((d.high - d.low) / s + 1e-9).rounded(.down))

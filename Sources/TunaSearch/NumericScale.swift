@@ -17,6 +17,10 @@ struct NumericScale: Sendable, Hashable {
     let isInt: Bool
     /// Allowed values are `low + k * step`, `k` in `0..<count` (nil for a plain float).
     let low: Double
+    /// The declared upper end: `exp(log(high))` can land a rounding step above it, and a value
+    /// outside its declared range (`lr 0.10000000000000002` for `[.., 0.1]`) is refused by
+    /// whatever reads it strictly.
+    let high: Double
     let step: Double?
     let count: Int
 
@@ -24,6 +28,7 @@ struct NumericScale: Sendable, Hashable {
         isLog = d.log
         isInt = false
         low = d.low
+        high = d.high
         if let s = d.step, s > 0, !d.log {
             step = s
             count = Int(((d.high - d.low) / s + 1e-9).rounded(.down)) + 1
@@ -41,6 +46,7 @@ struct NumericScale: Sendable, Hashable {
         isLog = d.log
         isInt = true
         low = Double(d.low)
+        high = Double(d.high)
         let s = max(d.step, 1)
         step = Double(s)
         count = (d.high - d.low) / s + 1
@@ -68,13 +74,15 @@ struct NumericScale: Sendable, Hashable {
     /// The allowed value nearest to internal coordinate `t` (clamped into the range).
     func value(at t: Double) -> ParameterValue {
         let c = min(max(t, lower), upper)
-        var x = isLog ? Glibc_exp(c) : c
+        // The ends of the scale are the declared ends exactly, not exp(log(end)).
+        var x = c <= lower && step == nil ? low : (c >= upper && step == nil ? high : (isLog ? Glibc_exp(c) : c))
         if let step {
             let k = min(max(((x - low) / step).rounded(), 0), Double(count - 1))
             x = low + k * step
             if isInt { return .int(Int(x.rounded())) }
             return .double(x)
         }
+        x = min(max(x, low), high)
         if isInt { return .int(Int(x.rounded())) }
         return .double(x)
     }

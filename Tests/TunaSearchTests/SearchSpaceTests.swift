@@ -92,3 +92,35 @@ import Foundation
             .enumerated().allSatisfy { abs($0.element - [1e-3, 1e-2, 1e-1][$0.offset]) < 1e-12 })
     }
 }
+
+/// Sampled values never leave their declared range, at either end of every kind of parameter:
+/// the search scale's ends (and anything past them) map back onto the declared bounds exactly.
+@Suite struct RangeEndTests {
+    static let domains: [(String, NumericScale)] = [
+        ("float", NumericScale(FloatDomain(low: 0.001, high: 0.1, log: false, step: nil))),
+        ("float log", NumericScale(FloatDomain(low: 0.001, high: 0.1, log: true, step: nil))),
+        ("float log awkward", NumericScale(FloatDomain(low: 3e-5, high: 0.7, log: true, step: nil))),
+        ("float step", NumericScale(FloatDomain(low: 0.1, high: 0.9, log: false, step: 0.2))),
+        ("int", NumericScale(IntDomain(low: 4, high: 64, log: false, step: 1))),
+        ("int log", NumericScale(IntDomain(low: 8, high: 512, log: true, step: 1))),
+        ("int step", NumericScale(IntDomain(low: 2, high: 10, log: false, step: 4))),
+    ]
+
+    @Test(arguments: 0..<domains.count)
+    func bothEndsComeBackExactly(_ index: Int) throws {
+        let (name, scale) = Self.domains[index]
+        let low = try #require(scale.value(at: scale.lower).number), high = try #require(scale.value(at: scale.upper).number)
+        #expect(low == scale.low, "\(name): \(low) at the lower end")
+        #expect(high == scale.high || (scale.step != nil && high <= scale.high), "\(name): \(high) at the upper end")
+        for t in [scale.lower - 1, scale.upper + 1, scale.upper.nextUp, scale.lower.nextDown] {
+            let x = try #require(scale.value(at: t).number)
+            #expect(x >= scale.low && x <= scale.high, "\(name): \(x) from t = \(t)")
+        }
+    }
+
+    @Test func gridPointsKeepTheDeclaredEnds() throws {
+        let points = Domain.float(FloatDomain(low: 0.001, high: 0.1, log: true, step: nil)).gridValues(floatPoints: 7)
+        #expect(points.first == .double(0.001) && points.last == .double(0.1), "\(points)")
+        #expect(points.allSatisfy { ($0.number ?? -1) >= 0.001 && ($0.number ?? 1) <= 0.1 })
+    }
+}
