@@ -87,7 +87,9 @@ public enum CurveKey {
 
     /// The key pair in a `.key` file; refused when others may read it.
     public static func readPair(_ path: String) throws -> CurveKeyPair {
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        // The file itself, not a link to it (Kubernetes mounts secrets as links).
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: target),
            let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
             throw CurveKeyError("\(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
         }

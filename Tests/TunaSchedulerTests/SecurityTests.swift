@@ -48,6 +48,9 @@ import TunaWire
         let base = folder.appendingPathComponent("node").path
         try CurveKey.write(pair, to: base)
         #expect(try CurveKey.readPair(base + ".key") == pair)
+        // Read through a link, as Kubernetes mounts secrets: the file's own mode counts.
+        try FileManager.default.createSymbolicLink(atPath: base + "-link.key", withDestinationPath: base + ".key")
+        #expect(try CurveKey.readPair(base + "-link.key") == pair)
         #expect(try CurveKey.readPublic(base + ".pub") == pair.publicKey)
         #expect(throws: CurveKeyError.self) { try CurveKey.write(pair, to: base) }  // never overwritten
         #expect(throws: CurveKeyError.self) { try CurveKey.readPair(base + ".pub") }  // no secret in a .pub
