@@ -82,6 +82,13 @@ public struct DatasetMessage: Codable, Sendable, Equatable {
         self.hash = hash
         self.fileExtension = fileExtension
     }
+
+    /// The extension lowercased when it is a few letters and digits, else nil: the receiver
+    /// names a file with it, so a message must never slip a path in.
+    public var safeFileExtension: String? {
+        let lowered = fileExtension.lowercased()
+        return lowered.count <= 8 && lowered.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? lowered : nil
+    }
 }
 
 /// Worker → scheduler: an intermediate value (an epoch's score, answered with a prune

@@ -90,8 +90,7 @@ extension Scheduler {
         guard actual == declared.hash else {
             throw SchedulerError(description: "the submitted data hash to \(actual.prefix(12)), not the declared \(logSafe(declared.hash.prefix(12)))")
         }
-        let fileExtension = declared.fileExtension.lowercased()
-        guard fileExtension.count <= 8, fileExtension.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+        guard let fileExtension = declared.safeFileExtension else {
             throw SchedulerError(description: "the data file's extension '\(logSafe(declared.fileExtension, limit: 16))' is not a short alphanumeric one")
         }
         return StoredDataset(hash: actual, fileExtension: fileExtension, bytes: Data(bytes))

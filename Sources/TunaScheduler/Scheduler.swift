@@ -58,9 +58,7 @@ public final class Scheduler {
 
     /// The default study reader: structure only, the data path replaced by the private copy.
     public static func parseStructure(_ text: String, _ file: String, _ dataPath: String?) throws -> Study {
-        var study = try Study.parse(text: text, file: file, checkFiles: false)
-        if let dataPath { study.data?.path = dataPath }
-        return study
+        try Study.parse(text: text, file: file, dataPath: dataPath)
     }
 
     /// The daemon's CURVE identity and who it admits.

@@ -47,6 +47,15 @@ public struct Study: Sendable {
     /// Parses and validates study-file text; every error names file, line and column. The
     /// network and preprocessing sections are checked by TunaTemplate's `StudyCheck`.
     /// Workers pass `checkFiles: false`: their data comes from the scheduler by content hash.
+    /// Study text that arrived with its data as bytes (a submission, a resumed study): the
+    /// data path it names is replaced by `dataPath`, a copy the reader made, and nothing the
+    /// text names is opened.
+    public static func parse(text: String, file: String, dataPath: String?) throws -> Study {
+        var study = try parse(text: text, file: file, checkFiles: false)
+        if let dataPath { study.data?.path = dataPath }
+        return study
+    }
+
     public static func parse(text: String, file: String, checkFiles: Bool = true) throws -> Study {
         let root = try SpecNode.parse(yaml: text, file: file)
         try root.checkKeys(topLevelKeys, in: "the study")

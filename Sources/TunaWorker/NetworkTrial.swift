@@ -64,11 +64,11 @@ struct NetworkTrial {
             let logs = try model.evaluate(fold.validationFeatures, validationTargets, batchSize: 256)
             var scores: [String: Double] = [:]
             for name in logs.names { scores[name] = logs[name] }
+            // A fold's score comes from the one set of metrics (TunaMetrics, checked against
+            // scikit-learn) that `tuna evaluate` and the test score use, on one prediction pass;
+            // the engine's own metrics only drive the per-epoch logs and pruning.
+            let outputs = try model.predict(fold.validationFeatures, batchSize: 256).scalars.map(Double.init)
             if case .classes(let truth, _) = fold.validationTargets {
-                // A fold's score comes from the one set of metrics (TunaMetrics, checked against
-                // scikit-learn) that `tuna evaluate` and the test score use; the engine's own
-                // metrics only drive the per-epoch logs and pruning.
-                let outputs = try model.predict(fold.validationFeatures, batchSize: 256).scalars.map(Double.init)
                 let probabilities = EvaluationReport.classProbabilities(outputs, rows: truth.count)
                 let classified = EvaluationReport.classificationMetrics(truth, probabilities: probabilities)
                 scores.merge(classified) { _, checked in checked }
@@ -77,12 +77,7 @@ struct NetworkTrial {
             if case .values(let truth) = fold.validationTargetsOriginal {
                 // Regression errors in the target's own units (grams, not standard deviations),
                 // whatever scaling the pipeline applied to train on.
-                let predicted = fold.pipeline.inverseTargets(
-                    try model.predict(fold.validationFeatures, batchSize: 256).scalars.map(Double.init))
-                scores["mae"] = RegressionMetrics.meanAbsoluteError(truth, predicted)
-                scores["mse"] = RegressionMetrics.meanSquaredError(truth, predicted)
-                scores["rmse"] = RegressionMetrics.rootMeanSquaredError(truth, predicted)
-                scores["r2"] = RegressionMetrics.r2(truth, predicted)
+                scores.merge(EvaluationReport.regressionMetrics(truth, fold.pipeline.inverseTargets(outputs))) { _, checked in checked }
             }
             // The epochs whose weights the fold kept: up to the best one when early stopping
             // restored it, else all that ran. A final fit on all the data trains this long.

@@ -65,8 +65,7 @@ public final class Worker {
         }
         // The name is built from the checked hash and an extension of a few letters, so a
         // message can never name a path outside the cache.
-        let fileExtension = message.fileExtension.lowercased()
-        guard fileExtension.count <= 8, fileExtension.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+        guard let fileExtension = message.safeFileExtension else {
             throw WorkerError(description: "the data set's file extension '\(message.fileExtension.prefix(16))' is not a short alphanumeric one")
         }
         try FileManager.default.createDirectory(atPath: options.cacheDirectory, withIntermediateDirectories: true)

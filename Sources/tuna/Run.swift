@@ -126,8 +126,7 @@ func openStore(_ path: String) throws -> (store: SQLiteTrialStore, lock: WriterL
 /// How the `tuna` command reads studies that reach a scheduler: with every check, engine included.
 let parseCheckedStudy: @Sendable (String, String, String?) throws -> Study = { text, file, dataPath in
     guard let dataPath else { return try Study.parseChecked(text: text, file: file) }
-    var study = try Study.parse(text: text, file: file, checkFiles: false)
-    study.data?.path = dataPath
+    let study = try Study.parse(text: text, file: file, dataPath: dataPath)
     try study.checkNetwork()
     return study
 }
