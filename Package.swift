@@ -73,13 +73,16 @@ let package = Package(
             name: "TunaServe",
             dependencies: ["TunaExport", "TunaData", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
+        /// Cluster launchers: the Slurm job array of workers `tuna launch slurm` submits, as a
+        /// checked value with its script. No dependencies, so it is tested without a cluster.
+        .target(name: "TunaLaunch"),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
         .executableTarget(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe", "TunaLaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
@@ -93,6 +96,7 @@ let package = Package(
         .testTarget(name: "TunaSpecTests", dependencies: ["TunaSpec", "TunaTemplate"]),
         .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate", "TunaFuzz"]),
         .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec", "TunaFuzz"]),
+        .testTarget(name: "TunaLaunchTests", dependencies: ["TunaLaunch"]),
         .testTarget(name: "TunaExportTests", dependencies: ["TunaExport", "TunaStore", "TunaData"]),
         .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire", "TunaProtocol"]),
     ]
