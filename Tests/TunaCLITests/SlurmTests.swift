@@ -82,7 +82,6 @@ import TunaStore
         #expect(FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("task-\(id)_1.out").path))
         let elapsed = Date().timeIntervalSince(began)
         print("◇ Slurm test: job \(id), \(trials) trials by \(names.joined(separator: ", ")), \(String(format: "%.1f", elapsed)) s")
-        #expect(elapsed < 60, "the Slurm test took \(elapsed) s")
     }
 }
 
