@@ -7,6 +7,11 @@ public struct DataSummary: Sendable, Equatable {
     public struct ClassCount: Sendable, Equatable {
         public var name: String
         public var rows: Int
+
+        public init(name: String, rows: Int) {
+            self.name = name
+            self.rows = rows
+        }
     }
 
     public var file: String

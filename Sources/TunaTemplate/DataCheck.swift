@@ -117,7 +117,9 @@ extension Study {
         let fitted: FittedPipeline
         let transformed: Dataset
         do {
-            (fitted, transformed) = try pipeline().fit(train)
+            let result = try pipeline().fit(train)
+            fitted = result.0
+            transformed = result.1
         } catch {
             let message = "preprocess cannot be fitted on the data: \(error)"
             throw (preprocessNode ?? dataNode)?.error(message) ?? SpecError(message, at: nil, file: file)
@@ -126,7 +128,8 @@ extension Study {
         let unencoded = zip(table.names, table.columns).filter { $0.1.kind == .categorical }.map(\.0)
         if !unencoded.isEmpty {
             let list = unencoded.joined(separator: ", ")
-            let message = "column\(unencoded.count == 1 ? "" : "s") \(unencoded.map { "'\($0)'" }.joined(separator: ", ")) of \(data.path) hold\(unencoded.count == 1 ? "s" : "") categories and no preprocessing step encodes \(unencoded.count == 1 ? "it" : "them"); add {onehot: [\(list)]} or {ordinal: [\(list)]} to preprocess, or leave \(unencoded.count == 1 ? "it" : "them") out with data.drop"
+            var message = "column\(unencoded.count == 1 ? "" : "s") \(unencoded.map { "'\($0)'" }.joined(separator: ", ")) of \(data.path) hold\(unencoded.count == 1 ? "s" : "") categories and no preprocessing step encodes \(unencoded.count == 1 ? "it" : "them"); add {onehot: [\(list)]} or {ordinal: [\(list)]} to preprocess, or leave \(unencoded.count == 1 ? "it" : "them") out with data.drop"
+            if let hint = Self.missingMarkerHint(unencoded, in: train.features) { message += "; " + hint }
             throw (preprocessNode ?? dataNode)?.error(message) ?? SpecError(message, at: nil, file: file)
         }
         let width = fitted.outputWidth
@@ -140,5 +143,24 @@ extension Study {
             }
         }
         return width
+    }
+
+    /// A column that is mostly numbers with a few distinct texts is usually a numeric column
+    /// with an undeclared missing-value marker ("-", "n/a"): say so, with the fix.
+    static func missingMarkerHint(_ names: [String], in table: Table) -> String? {
+        var markers: [String] = []
+        var columns: [String] = []
+        for name in names {
+            guard let values = table[name]?.categories else { continue }
+            let present = values.compactMap { $0 }
+            let texts = Set(present.filter { Double($0.trimmingCharacters(in: .whitespaces)) == nil })
+            let numbers = present.count - present.filter { texts.contains($0) }.count
+            guard numbers > present.count / 2, (1...3).contains(texts.count) else { continue }
+            columns.append(name)
+            for text in texts.sorted() where !markers.contains(text) { markers.append(text) }
+        }
+        guard !columns.isEmpty else { return nil }
+        let quoted = markers.map { "\"\($0)\"" }.joined(separator: ", ")
+        return "\(columns.map { "'\($0)'" }.joined(separator: ", ")) \(columns.count == 1 ? "is" : "are") mostly numbers: if \(quoted) mark\(markers.count == 1 ? "s" : "") missing values, add data.na_values: [\(quoted)]"
     }
 }

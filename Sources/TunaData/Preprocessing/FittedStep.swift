@@ -153,7 +153,8 @@ extension FittedStep {
         case .normalize(let settings):
             let names = settings.columns
                 ?? table.names.filter { table[$0]?.kind == .numeric && !indicators.contains($0) }
-            for name in names where try table.column(named: name).kind != .numeric {
+            for name in names {
+                guard try table.column(named: name).kind != .numeric else { continue }
                 throw DataError("column '\(name)' holds categories and cannot be normalised per series; encode it first", file: table.source)
             }
             return .normalizeRows(names)
