@@ -36,7 +36,8 @@ public struct ReadingOptions: Sendable, Hashable, Codable {
             if drop.contains(target) {
                 throw dropNode.error("drop lists the target column '\(target)'; a study cannot predict a dropped column")
             }
-            if let both = features?.first(where: { drop.contains($0) }) {
+            let dropped = Set(drop)
+            if let both = features?.first(where: { dropped.contains($0) }) {
                 throw dropNode.error("drop lists '\(both)', which data.features also lists; keep it in one of them")
             }
         }
@@ -79,6 +80,7 @@ public struct ReadingOptions: Sendable, Hashable, Codable {
                 throw columnsNode.error("data.columns declares \(entries.count) columns; the limit is \(StudyLimits.maxColumnNames)")
             }
             let known = ColumnType.allCases.map(\.rawValue)
+            let dropped = Set(drop)
             for entry in entries {
                 guard let word = entry.value.text, let type = ColumnType(rawValue: word) else {
                     var message = "column '\(entry.key)': the type is numeric or categorical"
@@ -88,7 +90,7 @@ public struct ReadingOptions: Sendable, Hashable, Codable {
                     }
                     throw entry.value.error(message)
                 }
-                if drop.contains(entry.key) {
+                if dropped.contains(entry.key) {
                     throw entry.value.error("column '\(entry.key)' is typed here and dropped by data.drop; keep one")
                 }
                 columnTypes[entry.key] = type

@@ -23,13 +23,12 @@ extension Study {
             guard let model else { return [] }
             var placeholders: [String] = []
             Self.collectPlaceholders(model, into: &placeholders)
-            for placeholder in placeholders {
-                if placeholder.contains("{i}") {
-                    let parts = placeholder.components(separatedBy: "{i}")
-                    for name in names where Self.matches(name, parts: parts) { used.insert(name) }
-                } else {
-                    used.insert(placeholder)
-                }
+            let patterns = Set(placeholders.filter { $0.contains("{i}") })
+            used.formUnion(placeholders.filter { !$0.contains("{i}") })
+            // Each name is looked up once per run of digits in it (`units_2` as `units_{i}`),
+            // so a study with many parameters and placeholders costs no product of the two.
+            if !patterns.isEmpty {
+                for name in names where Self.indexedForms(of: name).contains(where: patterns.contains) { used.insert(name) }
             }
         case .function(let name):
             used.formUnion((try? BenchmarkFunctions.named(name))?.space.parameters.map(\.name) ?? names)
@@ -77,11 +76,22 @@ extension Study {
         }
     }
 
-    /// Whether `name` is `parts` joined by a copy number (`units_{i}` matches `units_2`).
-    static func matches(_ name: String, parts: [String]) -> Bool {
-        guard parts.count == 2, name.hasPrefix(parts[0]), name.hasSuffix(parts[1]),
-              name.count > parts[0].count + parts[1].count else { return false }
-        let middle = name.dropFirst(parts[0].count).dropLast(parts[1].count)
-        return middle.allSatisfy(\.isNumber)
+    /// `name` with each run of digits replaced by `{i}`: the per-copy placeholders that
+    /// would name it (`units_12` → `units_{i}`).
+    static func indexedForms(of name: String) -> [String] {
+        let characters = Array(name)
+        var forms: [String] = []
+        var start = 0
+        while start < characters.count {
+            guard characters[start].isASCII, characters[start].isNumber else {
+                start += 1
+                continue
+            }
+            var end = start
+            while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 }
+            forms.append(String(characters[..<start]) + "{i}" + String(characters[end...]))
+            start = end
+        }
+        return forms
     }
 }

@@ -58,21 +58,22 @@ extension Study {
     /// Every column the data section names must be in the CSV header; only the header is read
     /// for this, so a misspelt name is reported at once, with the nearest one.
     func checkHeader(_ header: [String], data: DataSpec, dataNode: SpecNode?) throws {
+        let names = Set(header)
         func missing(_ what: String, _ name: String, at node: SpecNode?) -> Error {
             var message = "the \(what) '\(name)' is not in the header of \(data.path)"
             if let near = nearestName(to: name, in: header) { message += " (did you mean '\(near)'?)" }
             message += "; columns: \(header.prefix(20).joined(separator: ", "))\(header.count > 20 ? ", ..." : "")"
             return (node ?? dataNode)?.error(message) ?? SpecError(message, at: nil, file: file)
         }
-        if !header.contains(data.target) { throw missing("target column", data.target, at: dataNode?["target"]) }
-        for name in data.features ?? [] where !header.contains(name) {
+        if !names.contains(data.target) { throw missing("target column", data.target, at: dataNode?["target"]) }
+        for name in data.features ?? [] where !names.contains(name) {
             throw missing("feature column", name, at: dataNode?["features"])
         }
         let reading = data.reading
         let named = [("dropped column", reading.drop), ("index column", reading.indexColumn.map { [$0] } ?? []),
                      ("typed column", reading.columnTypes.keys.sorted())]
-        for (what, names) in named {
-            for name in names where !header.contains(name) {
+        for (what, listed) in named {
+            for name in listed where !names.contains(name) {
                 throw missing(what, name, at: ReadingOptions.node(naming: name, in: dataNode))
             }
         }

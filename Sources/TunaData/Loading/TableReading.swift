@@ -35,7 +35,8 @@ public struct TableReading: Sendable, Hashable {
     /// The table with the dropped columns removed and numeric missing markers turned into
     /// missing values. A named column that the file lacks is an error naming it and the file.
     public func apply(to table: Table) throws -> Table {
-        for name in drop + (indexColumn.map { [$0] } ?? []) where table.index(of: name) == nil {
+        let present = Set(table.names)
+        for name in drop + (indexColumn.map { [$0] } ?? []) where !present.contains(name) {
             var message = "column '\(name)' (named by data.\(name == indexColumn ? "index_col" : "drop")) is not in the file"
             if let near = nearestName(to: name, in: table.names) { message += " (did you mean '\(near)'?)" }
             message += "; columns: \(table.names.prefix(20).joined(separator: ", "))\(table.names.count > 20 ? ", ..." : "")"
