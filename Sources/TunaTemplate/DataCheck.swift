@@ -10,8 +10,9 @@ extension Study {
     /// header lacks; a file the loader refuses (ragged rows, text in a numeric column); an
     /// output layer that does not fit the classes; more folds than the smallest class (or the
     /// data) has rows; a categorical column that no step encodes; an `input_shape` that the
-    /// preprocessed features do not fill. Returns what the data look like.
-    func checkData(_ data: DataSpec, plans: [TrainingPlan]) throws -> DataSummary {
+    /// preprocessed features do not fill. Returns what the data look like (a test file's rows
+    /// only with `readsTestFile`).
+    func checkData(_ data: DataSpec, plans: [TrainingPlan], readsTestFile: Bool) throws -> DataSummary {
         let root = self.root
         let dataNode = root?["data"]
         func fail(_ node: SpecNode?, _ message: String) -> Error {
@@ -41,7 +42,7 @@ extension Study {
             throw fail(dataNode?["test"], "\(error)")
         }
         var testRows = split.test?.rowCount
-        if testRows == nil, case .file = data.test {
+        if readsTestFile, testRows == nil, case .file = data.test {
             do {
                 testRows = try data.testDataset(after: split)?.rowCount
             } catch {

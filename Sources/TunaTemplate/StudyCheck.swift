@@ -3,11 +3,6 @@ import TunaData
 import TunaNN
 import TunaSpec
 
-/// What a study file says that only the engine and the data pipeline can check. `Study.parse`
-/// reads the file's structure without them, so that the scheduler never links the network
-/// engine; every process that accepts a study from a person or a peer also runs these checks,
-/// so a misspelt layer or a network that cannot be built fails at load, with its line, rather
-/// than as every trial's error.
 /// A study that passed every check, with the data's summary and the study's warnings, so
 /// that `tuna validate` and `tuna run` print the same facts.
 public struct CheckedStudy: Sendable {
@@ -16,6 +11,11 @@ public struct CheckedStudy: Sendable {
     public var warnings: [SpecWarning]
 }
 
+/// What a study file says that only the engine and the data pipeline can check. `Study.parse`
+/// reads the file's structure without them, so that the scheduler never links the network
+/// engine; every process that accepts a study from a person or a peer also runs these checks,
+/// so a misspelt layer or a network that cannot be built fails at load, with its line, rather
+/// than as every trial's error.
 extension Study {
     /// Reads a study file and runs every check (structure, preprocessing, network, data).
     public static func loadChecked(path: String) throws -> Study {
@@ -26,7 +26,7 @@ extension Study {
     /// the warnings that do not stop a study (parameters nothing uses).
     public static func check(path: String) throws -> CheckedStudy {
         let study = try load(path: path)
-        let summary = try study.checkNetwork(checkFiles: true)
+        let summary = try study.checkNetwork(checkFiles: true, readsTestFile: true)
         return CheckedStudy(study: study, data: summary, warnings: study.unusedParameters())
     }
 
@@ -52,8 +52,11 @@ extension Study {
     /// search metric against the loss, and, when the data declare their input shape, that the
     /// smallest and largest networks build within the size limits. With `checkFiles` the data
     /// file is read too (`checkData`): workers pass false, the data come by content hash.
+    /// `readsTestFile` lets the check open a `data.test` file to count its rows: only for a
+    /// study a person loaded from their own disk, never for one that arrived over the network,
+    /// whose paths name nothing the daemon may open.
     @discardableResult
-    public func checkNetwork(checkFiles: Bool = true) throws -> DataSummary? {
+    public func checkNetwork(checkFiles: Bool = true, readsTestFile: Bool = false) throws -> DataSummary? {
         let template = try modelTemplate()
         var augmentation: [LayerSpec] = []
         if let preprocess {
@@ -68,8 +71,9 @@ extension Study {
         let plans = try template.extremePlans(space: search.space)
         try checkMetric(plans: plans, task: data.task)
         var summary: DataSummary?
-        if checkFiles { summary = try checkData(data, plans: plans) }
-        let width = data.inputShape == nil ? summary?.inputWidth : nil
+        if checkFiles { summary = try checkData(data, plans: plans, readsTestFile: readsTestFile) }
+        // Flat examples only: an NPZ archive's own sample shape is not a width.
+        let width = summary?.inputShape == nil ? summary?.inputWidth : nil
         if let shape = data.inputShape {
             try template.checkBuilds(inputShape: shape, prefix: augmentation, space: search.space)
         } else if let width {

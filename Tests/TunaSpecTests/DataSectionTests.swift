@@ -80,6 +80,22 @@ import TunaTemplate
         #expect(checked.warnings.isEmpty)
     }
 
+    /// A submitted study's data arrive as bytes; the test file it names is a path on the
+    /// daemon's machine, which the checks must not open (here: a file that is no data set).
+    @Test func aSubmittedStudysTestFileIsNotOpened() throws {
+        let folder = try StudyFolder()
+        let text = study(data: "{path: elsewhere.csv, target: target, test: /etc/passwd}")
+        let submitted = try Study.parse(text: text, file: "study.yaml", dataPath: folder.url.appendingPathComponent("data.csv").path)
+        let summary = try submitted.checkNetwork()
+        #expect(summary?.testRows == nil && summary?.rows == 10)
+        // From the person's own disk, the test file is read and counted (and this one refused).
+        try text.replacingOccurrences(of: "elsewhere.csv", with: "data.csv").write(
+            to: folder.url.appendingPathComponent("local.yaml"), atomically: true, encoding: .utf8)
+        #expect { try Study.check(path: folder.url.appendingPathComponent("local.yaml").path) } throws: {
+            "\($0)".contains("the test file cannot be used")
+        }
+    }
+
     @Test func categoricalColumnsNeedAnEncodingStep() throws {
         let folder = try StudyFolder()
         let typed = study(data: "{path: data.csv, target: target, columns: {a: categorical}}")
