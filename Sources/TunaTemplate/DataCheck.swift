@@ -1,7 +1,6 @@
 import Foundation
 import TunaBase
 import TunaData
-import TunaNN
 import TunaSpec
 
 extension Study {
