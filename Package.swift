@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "TunaNN", dependencies: ["TunaBase", "TunaTensor", "TunaMetrics"], swiftSettings: optimized),
         .target(
             name: "TunaData",
-            dependencies: ["TunaTensor", "TunaMetrics", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["TunaBase", "TunaTensor", "TunaMetrics", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: optimized),
         .target(name: "TunaSearch", dependencies: ["TunaBase", "CBLAS", "TunaRandom"], swiftSettings: optimized),
         .target(

@@ -77,14 +77,20 @@ public struct Dataset: Sendable {
     public var labelEncoder: LabelEncoder?
     /// How many rows were dropped because their target was missing.
     public var rowsWithoutTarget: Int
+    /// The row labels of an index column (`index_col`), one per row, or nil.
+    public var rowLabels: [String]?
 
     /// The number of examples.
     public var rowCount: Int { features.rowCount }
 
     /// A data set from a table: `target` names the column to predict, `features` (default:
     /// every other column) the inputs. Rows whose target is missing are dropped: they can be
-    /// neither trained on nor scored.
-    public init(table: Table, target: String, task: Task, features: [String]? = nil, inputShape: [Int]? = nil) throws {
+    /// neither trained on nor scored. `indexColumn` names a column of row labels: kept aside,
+    /// never a feature.
+    public init(
+        table: Table, target: String, task: Task, features: [String]? = nil, inputShape: [Int]? = nil,
+        indexColumn: String? = nil
+    ) throws {
         let targetColumn = try table.column(named: target)
         var keep: [Int] = []
         switch targetColumn {
@@ -93,9 +99,15 @@ public struct Dataset: Sendable {
         }
         guard !keep.isEmpty else { throw DataError("the target column '\(target)' has no values", file: table.source) }
         let table = keep.count == table.rowCount ? table : table.selecting(rows: keep)
-        let featureNames = features ?? table.names.filter { $0 != target }
+        let featureNames = features ?? table.names.filter { $0 != target && $0 != indexColumn }
         if featureNames.contains(target) {
             throw DataError("the target column '\(target)' is also listed as a feature", file: table.source)
+        }
+        if let indexColumn {
+            if featureNames.contains(indexColumn) {
+                throw DataError("the index column '\(indexColumn)' is also listed as a feature", file: table.source)
+            }
+            rowLabels = Self.labels(try table.column(named: indexColumn))
         }
         self.features = try table.selecting(columns: featureNames)
         self.task = task
@@ -114,7 +126,19 @@ public struct Dataset: Sendable {
             labelEncoder = nil
             targets = .values(values)
         }
-        if let inputShape { try Self.checkShape(inputShape, width: self.features.columnCount, source: table.source) }
+    }
+
+    /// An index column's cells as text (numbers without a trailing ".0" when whole).
+    static func labels(_ column: Column) -> [String] {
+        switch column {
+        case .categorical(let values): return values.map { $0 ?? "" }
+        case .numeric(let values):
+            return values.map { value in
+                if value.isNaN { return "" }
+                if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+                return String(value)
+            }
+        }
     }
 
     /// A data set from arrays (NPY/NPZ): `features` is `(n, ...)`, `targets` has `n` elements.
@@ -140,7 +164,7 @@ public struct Dataset: Sendable {
     /// names the feature array and `target` the label array.
     public static func load(
         path: String, target: String, task: Task, features: [String]? = nil, featuresKey: String? = nil,
-        inputShape: [Int]? = nil, csvOptions: CSVOptions = CSVOptions()
+        inputShape: [Int]? = nil, reading: TableReading = TableReading()
     ) throws -> Dataset {
         if path.lowercased().hasSuffix(".npz") {
             let arrays = try Numpy.loadNPZ(path: path)
@@ -152,8 +176,10 @@ public struct Dataset: Sendable {
             guard let y = arrays[target] else { throw DataError("no array '\(target)' in the archive (arrays: \(names))", file: path) }
             return try Dataset(features: x, targets: y, task: task, inputShape: inputShape, source: path)
         }
-        let table = try CSV.load(path: path, options: csvOptions)
-        return try Dataset(table: table, target: target, task: task, features: features, inputShape: inputShape)
+        let table = try reading.apply(to: CSV.load(path: path, options: reading.csv))
+        return try Dataset(
+            table: table, target: target, task: task, features: features, inputShape: inputShape,
+            indexColumn: reading.indexColumn)
     }
 
     /// The examples at `indices`, in that order.
@@ -161,6 +187,7 @@ public struct Dataset: Sendable {
         var copy = self
         copy.features = features.selecting(rows: indices)
         copy.targets = targets.selecting(indices)
+        copy.rowLabels = rowLabels.map { labels in indices.map { labels[$0] } }
         return copy
     }
 

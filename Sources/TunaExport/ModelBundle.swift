@@ -45,11 +45,15 @@ public struct BundleInfo: Sendable, Hashable, Codable {
     public var seed: UInt64
     /// The score on the study's held-out test rows, when it declares them.
     public var test: TestScore?
+    /// The study's `na_values`: new rows are read with the same missing-value markers (absent
+    /// in bundles written before the option existed).
+    public var missingValues: [String]?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", study, trial, task, target, classNames = "class_names"
         case inputColumns = "input_columns", pipeline, params, metric, cvValue = "cv_value", cvStd = "cv_std"
         case epochs, epochsSource = "epochs_source", trainingRows = "training_rows", seed, test
+        case missingValues = "missing_values"
     }
 }
 

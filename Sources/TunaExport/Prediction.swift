@@ -27,7 +27,11 @@ extension ModelBundle {
     /// training file can be scored as it is. A column is read as the kind it had in training
     /// (a numeric column that happens to hold only blanks stays numeric).
     public func readRows(path: String) throws -> (table: Table, notes: [String]) {
-        var table = try CSV.load(path: path)
+        func load(_ types: [String: ColumnKind]) throws -> Table {
+            let reading = TableReading(naValues: info.missingValues ?? [], columnTypes: types, drop: [], indexColumn: nil)
+            return try reading.apply(to: CSV.load(path: path, options: reading.csv))
+        }
+        var table = try load([:])
         let wanted = info.inputColumns.map(\.name)
         let missing = wanted.filter { table.index(of: $0) == nil }
         guard missing.isEmpty else {
@@ -37,7 +41,7 @@ extension ModelBundle {
         if !mismatched.isEmpty {
             var types: [String: ColumnKind] = [:]
             for column in mismatched { types[column.name] = column.kind }
-            table = try CSV.load(path: path, options: CSVOptions(columnTypes: types))
+            table = try load(types)
         }
         var notes: [String] = []
         let extra = table.names.filter { !wanted.contains($0) && $0 != info.target }

@@ -73,6 +73,7 @@ public enum TrialExport {
             params: trial.params, metric: record.metric, cvValue: trial.value,
             cvStd: trial.std, epochs: epochs, epochsSource: epochsSource, trainingRows: transformed.rowCount, seed: seed)
         var bundle = ModelBundle(model: model, info: info)
+        if !data.reading.naValues.isEmpty { bundle.info.missingValues = data.reading.naValues }
         if let testRows = try data.testDataset(after: split) {
             let score = try bundle.testScore(testRows, metric: record.metric)
             bundle.info.test = score

@@ -88,6 +88,8 @@ public enum ONNXExport {
                 throw ONNXExportError("cannot export to ONNX: one-hot encoding of \(codes.columns.map { "'\($0)'" }.joined(separator: ", ")) is not supported (the ONNX graph reads numbers only)")
             case .ordinal(let codes):
                 throw ONNXExportError("cannot export to ONNX: ordinal encoding of \(codes.columns.map { "'\($0)'" }.joined(separator: ", ")) is not supported (the ONNX graph reads numbers only)")
+            case .normalizeRows:
+                throw ONNXExportError("cannot export to ONNX: per-series normalisation ({normalize: per_series}) has no conversion yet")
             case .drop(let names):
                 let kept = columns.indices.filter { !names.contains(columns[$0]) }
                 x = graph.add("Gather", [x, graph.ints("kept_columns", kept)], [.int("axis", 1)])

@@ -57,7 +57,9 @@ extension BundleInfo {
     func table(_ rows: [[String: JSONValue]]) throws -> Table {
         guard !rows.isEmpty else { throw RequestError(400, "\"rows\" is empty") }
         let names = Set(inputColumns.map(\.name))
-        let markers = CSVOptions().missingMarkers
+        let markers = CSVOptions().missingMarkers.union(missingValues ?? [])
+        // The study's numeric markers (`na_values: [-999]`) are missing values in requests too.
+        let numericMarkers = Set((missingValues ?? []).compactMap { Double($0) })
         var numbers = [[Double]](repeating: [], count: inputColumns.count)
         var categories = [[String?]](repeating: [], count: inputColumns.count)
         for (r, row) in rows.enumerated() {
@@ -72,7 +74,7 @@ extension BundleInfo {
             for (c, column) in inputColumns.enumerated() {
                 let value = row[column.name] ?? .null
                 switch (column.kind, value) {
-                case (.numeric, .number(let x)): numbers[c].append(x)
+                case (.numeric, .number(let x)): numbers[c].append(numericMarkers.contains(x) ? .nan : x)
                 case (.numeric, .null): numbers[c].append(.nan)
                 case (.categorical, .string(let text)): categories[c].append(markers.contains(text) ? nil : text)
                 case (.categorical, .null): categories[c].append(nil)

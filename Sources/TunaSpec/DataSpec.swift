@@ -18,6 +18,9 @@ public struct DataSpec: Sendable, Hashable, Codable {
     /// Held-out test rows, never seen by the search: a fraction of the data file (split once,
     /// seeded, stratified for classification) or a separate file (resolved like `path`).
     public var test: TestData?
+    /// How a CSV file is read: columns left out, the row-label column, extra missing-value
+    /// markers and declared column types (see `ReadingOptions`).
+    public var reading = ReadingOptions()
 
     /// Where a study's test rows come from.
     public enum TestData: Sendable, Hashable, Codable {
@@ -25,7 +28,7 @@ public struct DataSpec: Sendable, Hashable, Codable {
         case file(String)
     }
 
-    static let keys = ["path", "target", "task", "input_shape", "features", "features_key", "test"]
+    static let keys = ["path", "target", "task", "input_shape", "features", "features_key", "test"] + ReadingOptions.keys
 
     /// `checkFiles: false` is for workers, which receive the data by content hash and may not
     /// have the file at that path.
@@ -69,6 +72,7 @@ public struct DataSpec: Sendable, Hashable, Codable {
         }
         features = try node["features"].map { try $0.decode([String].self, what: "data.features") }
         featuresKey = node["features_key"]?.text
+        reading = try ReadingOptions(node, target: target, features: features, isNPZ: path.lowercased().hasSuffix(".npz"))
         if let testNode = node["test"], let text = testNode.text {
             if let fraction = Double(text) {
                 guard fraction > 0, fraction <= 0.5 else {

@@ -34,6 +34,13 @@ public enum StudyLimits {
     public static let maxTrials = 10_000_000
     /// Grid points per float parameter; the grid's size is their product.
     public static let maxGridPoints = 10_000
+    /// Column names in one `data.drop` list or `data.columns` mapping: more than any table a
+    /// study trains on has, and a bound on the loader's per-column bookkeeping.
+    public static let maxColumnNames = 10_000
+    /// `data.na_values` entries and the bytes of each: the CSV loader compares every text cell
+    /// with every marker, so the list stays short.
+    public static let maxMissingMarkers = 64
+    public static let maxMissingMarkerBytes = 64
     /// Seconds: a command's time limit and a study's time budget (a year).
     public static let maxSeconds = 365.0 * 24 * 3600
 

@@ -38,7 +38,15 @@ extension DataSpec {
     public func loadDataset(path: String? = nil) throws -> Dataset {
         try Dataset.load(
             path: path ?? self.path, target: target, task: task == .classification ? .classification : .regression,
-            features: features, featuresKey: featuresKey, inputShape: inputShape)
+            features: features, featuresKey: featuresKey, inputShape: inputShape, reading: tableReading)
+    }
+
+    /// The study's reading options in the loader's terms.
+    public var tableReading: TableReading {
+        TableReading(
+            naValues: reading.naValues,
+            columnTypes: reading.columnTypes.mapValues { $0 == .numeric ? ColumnKind.numeric : .categorical },
+            drop: reading.drop, indexColumn: reading.indexColumn)
     }
 }
 

@@ -3,6 +3,14 @@ import TunaData
 import TunaNN
 import TunaSpec
 
+/// A study that passed every check, with the data's summary and the study's warnings, so
+/// that `tuna validate` and `tuna run` print the same facts.
+public struct CheckedStudy: Sendable {
+    public var study: Study
+    public var data: DataSummary?
+    public var warnings: [SpecWarning]
+}
+
 /// What a study file says that only the engine and the data pipeline can check. `Study.parse`
 /// reads the file's structure without them, so that the scheduler never links the network
 /// engine; every process that accepts a study from a person or a peer also runs these checks,
@@ -11,9 +19,15 @@ import TunaSpec
 extension Study {
     /// Reads a study file and runs every check (structure, preprocessing, network, data).
     public static func loadChecked(path: String) throws -> Study {
+        try check(path: path).study
+    }
+
+    /// `loadChecked`, keeping what the checks learnt: the data's summary (network studies) and
+    /// the warnings that do not stop a study (parameters nothing uses).
+    public static func check(path: String) throws -> CheckedStudy {
         let study = try load(path: path)
-        try study.checkNetwork(checkFiles: true)
-        return study
+        let summary = try study.checkNetwork(checkFiles: true, readsTestFile: true)
+        return CheckedStudy(study: study, data: summary, warnings: study.unusedParameters())
     }
 
     /// `parse` followed by the network checks (and the data checks when `checkFiles`).
@@ -38,7 +52,11 @@ extension Study {
     /// search metric against the loss, and, when the data declare their input shape, that the
     /// smallest and largest networks build within the size limits. With `checkFiles` the data
     /// file is read too (`checkData`): workers pass false, the data come by content hash.
-    public func checkNetwork(checkFiles: Bool = true) throws {
+    /// `readsTestFile` lets the check open a `data.test` file to count its rows: only for a
+    /// study a person loaded from their own disk, never for one that arrived over the network,
+    /// whose paths name nothing the daemon may open.
+    @discardableResult
+    public func checkNetwork(checkFiles: Bool = true, readsTestFile: Bool = false) throws -> DataSummary? {
         let template = try modelTemplate()
         var augmentation: [LayerSpec] = []
         if let preprocess {
@@ -49,25 +67,28 @@ extension Study {
                 }
             }
         }
-        guard let template, let data else { return }
+        guard let template, let data else { return nil }
         let plans = try template.extremePlans(space: search.space)
         try checkMetric(plans: plans, task: data.task)
-        var width: Int?
-        if checkFiles { width = try checkData(data, plans: plans) }
+        var summary: DataSummary?
+        if checkFiles { summary = try checkData(data, plans: plans, readsTestFile: readsTestFile) }
+        // Flat examples only: an NPZ archive's own sample shape is not a width.
+        let width = summary?.inputShape == nil ? summary?.inputWidth : nil
         if let shape = data.inputShape {
             try template.checkBuilds(inputShape: shape, prefix: augmentation, space: search.space)
         } else if let width {
-            // A table's width before preprocessing (one-hot columns widen it): enough to refuse
-            // a network whose first layers alone are too large.
+            // The features' width after preprocessing: enough to refuse a network whose first
+            // layers alone are too large.
             for plan in plans {
                 try template.checkSize(inputShape: [width], layers: plan.layers, batchSize: plan.batchSize, describe: "")
             }
         }
+        return summary
     }
 
     /// The study's tree again, for pointing at a setting (the text is at most 1 MiB and was
     /// parsed once already, so this cannot fail or cost much).
-    private var root: SpecNode? { try? SpecNode.parse(yaml: text, file: file) }
+    var root: SpecNode? { try? SpecNode.parse(yaml: text, file: file) }
 
     /// The metrics a network trial reports per fold, given the loss: `loss`, the metrics the
     /// engine logs under the same name, and the scores computed after training from the
@@ -99,67 +120,6 @@ extension Study {
             message += "; known: \(known.joined(separator: ", "))"
             throw at?.error(message) ?? SpecError(message, at: nil, file: file)
         }
-    }
-
-    /// Reads the data file and refuses what would fail every trial: a target or feature column
-    /// that is not in the header, a file the loader refuses (ragged rows, text in a number
-    /// column), an output layer that does not fit the classes, more folds than the smallest
-    /// class (or the data) has rows. Returns the table's width (features) for sizing the network.
-    func checkData(_ data: DataSpec, plans: [TrainingPlan]) throws -> Int? {
-        let root = self.root
-        let dataNode = root?["data"]
-        func fail(_ node: SpecNode?, _ message: String) -> Error {
-            (node ?? dataNode)?.error(message) ?? SpecError(message, at: nil, file: file)
-        }
-        let isNPZ = data.path.lowercased().hasSuffix(".npz")
-        if !isNPZ, let header = Self.csvHeader(path: data.path) {
-            // Only the header is read for this, so a misspelt target is reported at once.
-            if !header.contains(data.target) {
-                var message = "the target column '\(data.target)' is not in the header of \(data.path)"
-                if let near = nearestName(to: data.target, in: header) { message += " (did you mean '\(near)'?)" }
-                message += "; columns: \(header.prefix(20).joined(separator: ", "))\(header.count > 20 ? ", ..." : "")"
-                throw fail(dataNode?["target"], message)
-            }
-            for name in data.features ?? [] where !header.contains(name) {
-                var message = "the feature column '\(name)' is not in the header of \(data.path)"
-                if let near = nearestName(to: name, in: header) { message += " (did you mean '\(near)'?)" }
-                throw fail(dataNode?["features"], message)
-            }
-        }
-        let dataset: Dataset
-        do {
-            dataset = try Dataset.load(
-                path: data.path, target: data.target, task: data.task == .classification ? .classification : .regression,
-                features: data.features, featuresKey: data.featuresKey, inputShape: data.inputShape)
-        } catch {
-            throw fail(dataNode?["path"], "the data file cannot be used: \(error)")
-        }
-        if let labels = dataset.targets.labels, let names = dataset.targets.classNames {
-            var counts = [Int](repeating: 0, count: names.count)
-            for label in labels where label >= 0 && label < counts.count { counts[label] += 1 }
-            if names.count < 2 {
-                throw fail(dataNode?["target"], "the target column '\(data.target)' has \(names.count) class; classification needs at least 2")
-            }
-            if let smallest = counts.indices.min(by: { counts[$0] < counts[$1] }), counts[smallest] < search.folds {
-                throw fail(root?["search"]?["folds"] ?? root?["search"],
-                           "\(search.folds) folds but class '\(names[smallest])' has only \(counts[smallest]) rows; stratified cross-validation needs at least one per fold")
-            }
-            for plan in plans {
-                if let problem = Self.outputProblem(plan, classes: names.count) {
-                    throw fail(root?["model"]?["layers"] ?? root?["model"], problem)
-                }
-            }
-        } else {
-            if dataset.rowCount < search.folds {
-                throw fail(root?["search"]?["folds"] ?? root?["search"], "\(search.folds) folds but the data have only \(dataset.rowCount) rows")
-            }
-            for plan in plans {
-                if let problem = Self.outputProblem(plan, classes: nil) {
-                    throw fail(root?["model"]?["layers"] ?? root?["model"], problem)
-                }
-            }
-        }
-        return dataset.inputShape == nil ? dataset.features.columnCount : nil
     }
 
     /// Why the last Dense layer cannot produce what the loss compares with the targets, or nil.

@@ -41,7 +41,8 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let parsed = try loadStudy(study)
+        let checked = try loadCheckedStudy(study)
+        let parsed = checked.study
         var security = try serverKeys.security(bind: bind)
         // The local workers get a key of their own for this run, admitted beside the folder's.
         let localKeys = try security.map { _ in try EphemeralWorkerKey() }
@@ -53,6 +54,7 @@ struct Run: ParsableCommand {
         let (store, lock) = try openStore(scheduling.db)
         defer { withExtendedLifetime(lock) {} }
         let progress = ProgressLine(enabled: !quiet)
+        for line in checked.data?.lines ?? [] { progress.log(line) }
         let scheduler: Scheduler
         do {
             scheduler = try Scheduler(store: store, options: scheduling.options(
@@ -103,8 +105,16 @@ struct Run: ParsableCommand {
 
 /// Reads a study file, printing its errors (file:line:column) and exiting 2 when it is broken.
 func loadStudy(_ path: String) throws -> Study {
+    try loadCheckedStudy(path).study
+}
+
+/// `loadStudy` with the data's summary; warnings (file:line:column) go to stderr at once,
+/// whatever `--quiet` says, since they are about the study rather than the run's progress.
+func loadCheckedStudy(_ path: String) throws -> CheckedStudy {
     do {
-        return try Study.loadChecked(path: path)
+        let checked = try Study.check(path: path)
+        for warning in checked.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+        return checked
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         throw ExitCode(2)

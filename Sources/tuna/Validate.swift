@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
+import TunaData
 import TunaSearch
 import TunaProtocol
 import TunaSpec
 import TunaTemplate
 
-/// `tuna validate STUDY.yaml`: parses a study file and prints what it understood, or its errors
-/// with file:line:column, exiting non-zero.
+/// `tuna validate STUDY.yaml`: parses a study file and prints what it understood (with the
+/// data's load summary), or its errors with file:line:column, exiting non-zero. Warnings
+/// (file:line:column: warning: ...) go to stderr and leave the exit status 0.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a study file and print the study it describes.")
@@ -18,8 +20,9 @@ struct Validate: ParsableCommand {
         var failed = false
         for path in studies {
             do {
-                let study = try Study.loadChecked(path: path)
-                print(Self.summary(study))
+                let checked = try Study.check(path: path)
+                for warning in checked.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+                print(Self.summary(checked.study, data: checked.data))
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 failed = true
@@ -28,11 +31,15 @@ struct Validate: ParsableCommand {
         if failed { throw ExitCode(2) }
     }
 
-    static func summary(_ study: Study) -> String {
+    static func summary(_ study: Study, data summary: DataSummary?) -> String {
         var lines = ["\(study.file): ok", "  study      \(study.name) (sha256 \(study.hash.prefix(12)))"]
         switch study.objective {
         case .network:
-            if let data = study.data { lines.append("  data       \(data.path) -> \(data.target) (\(data.task.rawValue))") }
+            if let summary {
+                lines += summary.lines
+            } else if let data = study.data {
+                lines.append("  data       \(data.path) -> \(data.target) (\(data.task.rawValue))")
+            }
         case .function(let name): lines.append("  objective  function \(name)")
         case .command(let command): lines.append("  objective  command \(command.arguments.joined(separator: " ")) (timeout \(Int(command.timeout)) s)")
         }

@@ -63,8 +63,10 @@ import Testing
     @Test func badStepDescriptionsSayWhatIsAllowed() {
         #expect(message { _ = try Pipeline.decode(json: #"[{"scale": "zscore"}]"#) }
             == "preprocess: [0].scale: scaling is standard, minmax, robust or {divide: n}, not 'zscore'")
-        #expect(message { _ = try Pipeline.decode(json: #"[{"normalize": true}]"#) }?
-            .contains("unknown preprocessing step 'normalize'") == true)
+        #expect(message { _ = try Pipeline.decode(json: #"[{"standardize": true}]"#) }?
+            .contains("unknown preprocessing step 'standardize'") == true)
+        #expect(message { _ = try Pipeline.decode(json: #"[{"onehott": ["a"]}]"#) }?
+            .contains("unknown preprocessing step 'onehott' (did you mean 'onehot'?)") == true)
     }
 
     @Test func unseenCategoriesAreHandled() throws {
@@ -144,7 +146,11 @@ import Testing
         let x = try fitted.features(dataset.features)
         #expect(x.shape == [1797, 8, 8, 1])
         #expect(x[0, 0, 2, 0] == 5.0 / 16)  // p2 of the first image
-        #expect(message { _ = try Dataset.load(path: Fixture.dataset("digits.csv"), target: "target", task: .classification, inputShape: [8, 7]) }?
+        // The shape is checked against the preprocessed features (one-hot columns widen a
+        // table), when they become the network's input.
+        let narrow = try Dataset.load(path: Fixture.dataset("digits.csv"), target: "target", task: .classification, inputShape: [8, 7])
+        let (unscaled, _) = try Pipeline().fit(narrow)
+        #expect(message { _ = try unscaled.features(narrow.features) }?
             .contains("input shape [8, 7] holds 56 values per example, the features have 64 columns") == true)
     }
 }

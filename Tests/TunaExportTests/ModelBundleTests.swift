@@ -86,6 +86,38 @@ import TunaStore
         #expect { try bundle.predict(table) } throws: { "\($0)".contains("column 'petal_length_cm' still has a missing value") }
     }
 
+    /// A study's `na_values` and per-series normalisation travel with the model: new rows are
+    /// read with the same markers and normalised by their own values.
+    @Test func readingOptionsAndNormalisationTravelWithTheModel() throws {
+        let text = try Self.studyText()
+            .replacingOccurrences(of: "task: classification}", with: "task: classification, na_values: [\"-\", -1]}")
+            .replacingOccurrences(of: "preprocess: [{scale: standard}]", with: "preprocess: [{normalize: per_series}, {impute: mean}, {scale: standard}]")
+        #expect(text.contains("na_values") && text.contains("per_series"), "the shipped study changed shape")
+        let (bundle, _) = try TrialExport.retrain(store: try Self.store(text: text), study: "iris-mlp")
+        #expect(bundle.info.missingValues == ["-", "-1"])
+        #expect(bundle.info.pipeline.steps.first == .normalizeRows(bundle.info.inputColumns.map(\.name)))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-bundle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rows = folder.appendingPathComponent("rows.csv").path
+        // Row 2 is row 1 times 10 plus 3: the same series after normalisation. Rows 3 and 4
+        // carry the study's markers, read as missing values and imputed.
+        try """
+            sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm
+            6.3,2.5,5.0,1.9
+            66,28,53,22
+            -,2.5,5.0,1.9
+            -1,2.5,5.0,1.9
+
+            """.write(toFile: rows, atomically: true, encoding: .utf8)
+        let (table, _) = try bundle.readRows(path: rows)
+        #expect(table["sepal_length_cm"]?.numbers?.suffix(2).allSatisfy(\.isNaN) == true)
+        let predictions = try bundle.predict(table)
+        #expect(predictions.labels[0] == predictions.labels[1])
+        #expect(zip(predictions.probabilities[0], predictions.probabilities[1]).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(predictions.probabilities[2] == predictions.probabilities[3])
+    }
+
     @Test func unexportableTrialsAndStudiesAreRefused() throws {
         let store = try Self.store()
         #expect { try TrialExport.retrain(store: store, study: "iris-mlp", trial: 1) } throws: {

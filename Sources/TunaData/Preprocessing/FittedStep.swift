@@ -11,6 +11,8 @@ public enum FittedStep: Sendable, Hashable, Codable {
     case oneHot(CategoryCodes)
     case ordinal(CategoryCodes)
     case drop([String])
+    /// Per-series z-normalisation over these columns (nothing learnt; see `RowNormalization`).
+    case normalizeRows([String])
 
     /// `x' = (x - offset) / scale + shift` per column: every scaler in one form.
     public struct Affine: Sendable, Hashable, Codable {
@@ -90,6 +92,8 @@ public enum FittedStep: Sendable, Hashable, Codable {
             }
         case .drop(let names):
             for name in names { table = try table.removing(column: name) }
+        case .normalizeRows(let names):
+            try RowNormalization.apply(columns: names, to: &table)
         }
     }
 
@@ -146,6 +150,14 @@ extension FittedStep {
         case .drop(let names):
             for name in names { _ = try table.column(named: name) }
             return .drop(names)
+        case .normalize(let settings):
+            let names = settings.columns
+                ?? table.names.filter { table[$0]?.kind == .numeric && !indicators.contains($0) }
+            for name in names {
+                guard try table.column(named: name).kind != .numeric else { continue }
+                throw DataError("column '\(name)' holds categories and cannot be normalised per series; encode it first", file: table.source)
+            }
+            return .normalizeRows(names)
         case .scaleTarget, .augment:
             return nil  // handled by the pipeline itself
         }

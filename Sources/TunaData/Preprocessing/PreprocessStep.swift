@@ -6,7 +6,8 @@ import Foundation
 /// settings object, e.g. `{impute: mean}`, `{impute: {numeric: median, categorical: most_frequent}}`,
 /// `{scale: standard}`, `{scale: {divide: 16}}`, `{onehot: [island, sex]}`,
 /// `{ordinal: {columns: [size], categories: {size: [S, M, L]}, unknown_value: -1}}`,
-/// `{scale_target: standard}`, `{drop: [year]}`, `drop_duplicates`, `{augment: {flip_horizontal: true}}`.
+/// `{scale_target: standard}`, `{drop: [year]}`, `drop_duplicates`, `{augment: {flip_horizontal: true}}`,
+/// `{normalize: per_series}`.
 public enum PreprocessStep: Sendable, Hashable {
     case impute(Imputation)
     /// Removes repeated training rows (features and target equal); never touches validation rows.
@@ -20,6 +21,8 @@ public enum PreprocessStep: Sendable, Hashable {
     case drop([String])
     /// Image augmentation, carried to the network as configuration.
     case augment(Augmentation)
+    /// Z-normalises each row (a time series) over its own values.
+    case normalize(RowNormalization)
 }
 
 /// Filling missing values.

@@ -1,4 +1,5 @@
 import Foundation
+import TunaBase
 
 /// A coding key made at run time (the step name is the key of a one-key object).
 struct AnyKey: CodingKey {
@@ -11,7 +12,7 @@ struct AnyKey: CodingKey {
 
 extension PreprocessStep: Codable {
     /// The step names a study file may use.
-    public static let names = ["impute", "drop_duplicates", "scale", "onehot", "ordinal", "scale_target", "drop", "augment"]
+    public static let names = ["impute", "drop_duplicates", "scale", "onehot", "ordinal", "scale_target", "drop", "augment", "normalize"]
 
     public init(from decoder: Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
@@ -54,11 +55,33 @@ extension PreprocessStep: Codable {
             self = .ordinal(encoding)
         case "drop": self = .drop(try inner.singleValueContainer().decode([String].self))
         case "augment": self = .augment(try Augmentation(from: inner))
+        case "normalize", "normalise": self = .normalize(try Self.decodeNormalization(inner))
         default:
+            var message = "unknown preprocessing step '\(key.stringValue)'"
+            if let near = nearestName(to: key.stringValue, in: Self.names) { message += " (did you mean '\(near)'?)" }
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
-                debugDescription: "unknown preprocessing step '\(key.stringValue)' (steps: \(Self.names.joined(separator: ", ")))"))
+                debugDescription: message + " (steps: \(Self.names.joined(separator: ", ")))"))
         }
+    }
+
+    /// `per_series` or `{method: per_series, columns: [...]}`.
+    static func decodeNormalization(_ decoder: Decoder) throws -> RowNormalization {
+        func method(_ word: String) throws -> RowNormalization.Method {
+            switch RowNormalization.method(word) {
+            case .success(let method): return method
+            case .failure(let error):
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+            }
+        }
+        if let word = try? decoder.singleValueContainer().decode(String.self) { return RowNormalization(try method(word)) }
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        for key in c.allKeys where !["method", "columns"].contains(key.stringValue) {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "unknown key '\(key.stringValue)' in normalize (keys: method, columns)"))
+        }
+        let word = try c.decodeIfPresent(String.self, forKey: AnyKey("method")) ?? RowNormalization.Method.perSeries.rawValue
+        return RowNormalization(try method(word), columns: try c.decodeIfPresent([String].self, forKey: AnyKey("columns")))
     }
 
     static func decodeImputation(_ decoder: Decoder) throws -> Imputation {
@@ -193,6 +216,10 @@ extension PreprocessStep: Codable {
             try c.encode(columns, forKey: AnyKey("drop"))
         case .augment(let settings):
             try c.encode(settings, forKey: AnyKey("augment"))
+        case .normalize(let settings):
+            var inner = c.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("normalize"))
+            try inner.encode(settings.method, forKey: AnyKey("method"))
+            try inner.encodeIfPresent(settings.columns, forKey: AnyKey("columns"))
         }
     }
 }
