@@ -72,6 +72,13 @@ let package = Package(
         .target(
             name: "TunaServe",
             dependencies: ["TunaExport", "TunaData", .product(name: "Hummingbird", package: "hummingbird")]),
+        /// Plot data from store records (best so far, PED-ANOVA importance, contour grid, learning
+        /// curves) and the one SVG renderer the report and the dashboard share; no HTTP.
+        .target(name: "TunaPlots", dependencies: ["TunaStore"]),
+        /// `tuna dashboard`: JSON endpoints and the page on Hummingbird, drawing with TunaPlots.
+        .target(
+            name: "TunaDashboard",
+            dependencies: ["TunaPlots", "TunaStore", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Seeded, mutating message fuzzer for the scheduler's and the worker's tests.
         .target(name: "TunaFuzz", dependencies: ["TunaBase", "TunaProtocol", "TunaRandom", "TunaWire"]),
@@ -79,7 +86,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe", "TunaPlots", "TunaDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
@@ -94,6 +101,7 @@ let package = Package(
         .testTarget(name: "TunaWorkerTests", dependencies: ["TunaWorker", "TunaTemplate", "TunaFuzz"]),
         .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec", "TunaFuzz"]),
         .testTarget(name: "TunaExportTests", dependencies: ["TunaExport", "TunaStore", "TunaData"]),
-        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire", "TunaProtocol"]),
+        .testTarget(name: "TunaPlotsTests", dependencies: ["TunaPlots", "TunaStore", "TunaRandom"]),
+        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaPlots", "TunaSearch", "TunaWire", "TunaProtocol"]),
     ]
 )
