@@ -62,6 +62,7 @@ public enum Stylesheet {
         .card{background:#fff;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:10px 14px;overflow:auto}
         .card h2{font-size:15px;margin:0 0 6px}.note{font-size:12px;color:#666;margin:0 0 4px}
         #leaderboard,.wide{grid-column:1/-1;background:#fff;padding:10px 14px;border-radius:6px}
+        #leaderboard h2,.wide h2{font-size:15px;margin:0 0 6px}
         table.trials{border-collapse:collapse;font-size:12px;width:100%}
         table.trials th,table.trials td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:left;white-space:nowrap}
         table.trials th{background:#f0f2f5;cursor:pointer;user-select:none}

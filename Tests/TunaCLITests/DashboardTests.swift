@@ -186,3 +186,80 @@ struct DashboardServer {
         #expect(noDB == 1 && whyDB.contains("no database"), "\(whyDB)")
     }
 }
+
+/// `tuna daemon --dashboard`: the same pages beside the daemon's loop, with its live workers.
+@Suite struct DaemonDashboardTests {
+    @Test func theDaemonServesTheDashboardWithLiveWorkers() async throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("sphere.yaml", """
+            name: watched
+            objective: {function: sphere2}
+            search: {algorithm: random, trials: 12, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}
+            """)
+        let endpoint = try DaemonTests.freeEndpoint()
+        let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db, "--dashboard", "127.0.0.1:0"], in: workspace.url)
+        defer {
+            kill(daemon.process.processIdentifier, SIGTERM)
+            daemon.wait(timeout: 10)
+        }
+        let line = try #require(daemon.waitForError(containing: "dashboard at http://"), "\(daemon.errors)")
+        let base = try #require(line.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression).map { String(line[$0]) })
+        #expect(try TunaProcess.run(["submit", study, "--to", endpoint], in: workspace.url).0 == 0)
+        let worker = try TunaProcess(["worker", "--connect", endpoint, "--give-up-after", "20"], in: workspace.url)
+        defer {
+            kill(worker.process.processIdentifier, SIGTERM)
+            worker.wait(timeout: 10)
+        }
+        let waiter = try SQLiteTrialStoreWaiter(path: workspace.db)
+        #expect(waiter.waitForTrials(study: "watched", count: 12) { $0.state == .complete }.count == 12)
+        // The loop refreshes its list every half second: poll until the worker shows as live.
+        var rows: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let url = try #require(URL(string: base + "/api/studies/watched/workers"))
+            let (data, _) = try await URLSession.shared.data(from: url)
+            let body = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            #expect(body?["live"] as? Bool == true)
+            rows = body?["workers"] as? [[String: Any]] ?? []
+            if rows.contains(where: { $0["live"] as? Bool == true && $0["trials"] as? Int == 12 }) { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        #expect(rows.count == 1 && rows.first?["live"] as? Bool == true && rows.first?["trials"] as? Int == 12, "\(rows)")
+        let plotsURL = try #require(URL(string: base + "/api/studies/watched/plots"))
+        let (plots, _) = try await URLSession.shared.data(from: plotsURL)
+        let history = ((try JSONSerialization.jsonObject(with: plots) as? [String: Any])?["plots"] as? [[String: Any]])?.first
+        #expect(history?["kind"] as? String == "history" && history?["marks"] as? Int == 12)
+    }
+}
+
+/// `tuna report --model`: an exported classifier's confusion matrix and ROC curves, on the
+/// study's held-out test rows or on given rows.
+@Suite struct ReportModelTests {
+    @Test func theReportScoresTheExportedModel() throws {
+        let workspace = try Workspace()
+        let text = NetworkStudyTests.irisStudy(name: "reported", trials: 2)
+            .replacingOccurrences(of: "target: target}", with: "target: target, test: 0.2}")
+        let study = try workspace.write("iris.yaml", text)
+        let (status, _, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "2"], in: workspace.url, timeout: 120)
+        try #require(status == 0, "\(errors)")
+        let model = workspace.url.appendingPathComponent("iris.model").path
+        let (exported, _, exportErrors) = try TunaProcess.run(["export", "reported", "--db", workspace.db, "--out", model], in: workspace.url, timeout: 120)
+        try #require(exported == 0, "\(exportErrors)")
+
+        let out = workspace.url.appendingPathComponent("report.html").path
+        for extra in [[], ["--data", NetworkStudyTests.irisPath]] {
+            let (code, said, why) = try TunaProcess.run(["report", "reported", "--db", workspace.db, "--out", out, "--model", model] + extra, in: workspace.url, timeout: 60)
+            #expect(code == 0, "\(why)")
+            #expect(said.contains("8 plots"), "\(said)")
+            let html = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(html.contains("data-plot=\"confusion\" data-marks=\"9\"") && html.contains("data-plot=\"roc\" data-marks=\"3\""))
+            // The cells' counts add up to the rows scored: 30 held out, or all 150.
+            let confusion = try #require(html.components(separatedBy: "data-plot=\"confusion\"").last?.components(separatedBy: "</svg>").first)
+            let counts = try NSRegularExpression(pattern: #"<text[^>]*>([0-9]+)</text>"#)
+                .matches(in: confusion, range: NSRange(confusion.startIndex..., in: confusion))
+                .compactMap { Range($0.range(at: 1), in: confusion).flatMap { Int(confusion[$0]) } }
+            #expect(counts.reduce(0, +) == (extra.isEmpty ? 30 : 150), "\(counts)")
+            #expect(html.contains("AUC 0."), "each ROC curve names its area")
+        }
+    }
+}
