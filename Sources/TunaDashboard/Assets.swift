@@ -65,6 +65,7 @@ enum Assets {
             card.appendChild(list);
             main.appendChild(card);
             let version = null;
+            let liveWorkers = true;
             async function refresh() {
               const v = await getJSON("/api/version");
               if (v.version === version) return;
@@ -201,20 +202,24 @@ enum Assets {
               }
               rows.push(tbody);
               workerTable.replaceChildren(...rows);
+              return body.live;
             }
 
             let version = null;
+            let liveWorkers = true;
             async function refresh() {
               const summary = await getJSON(base);
               setStatus(`${summary.state}: ${summary.trials} trials — ${summary.counts.COMPLETE} complete, ${summary.counts.PRUNED} pruned, ` +
                 `${summary.counts.FAIL} failed, ${summary.counts.RUNNING} running; ${summary.direction} ${summary.metric}, best ${fmt(summary.best)}` +
                 (summary.bestTrial !== undefined && summary.bestTrial !== null ? ` (trial ${summary.bestTrial})` : ""));
-              if (summary.version !== version) {
+              const changed = summary.version !== version;
+              if (changed) {
                 version = summary.version;
                 await refreshPlots();
                 await refreshTable();
               }
-              await refreshWorkers();
+              // Recorded workers change with the trials; a daemon's live ones at any time.
+              if (changed || liveWorkers) liveWorkers = await refreshWorkers();
             }
             await loop(refresh);
           }
