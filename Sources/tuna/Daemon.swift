@@ -24,7 +24,7 @@ struct Daemon: ParsableCommand {
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks one).")
     var metrics: String?
 
-    @Option(help: "Serve the dashboard at http://HOST:PORT/ with the daemon's live workers (e.g. 127.0.0.1:8080; port 0 picks one).")
+    @Option(help: "Serve the dashboard at http://HOST:PORT/ with the daemon's live workers (PORT alone: loopback; port 0 picks one).")
     var dashboard: String?
 
     func run() throws {

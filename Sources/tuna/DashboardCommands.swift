@@ -56,10 +56,14 @@ final class ErrorBox: @unchecked Sendable {
 
 /// Serves the dashboard beside the daemon's loop, with the daemon's live workers.
 func serveDashboard(_ address: String, db: String, scheduler: Scheduler, log: @escaping @Sendable (String) -> Void) throws {
-    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
-        throw ValidationError("--dashboard takes HOST:PORT, such as 127.0.0.1:8080, got '\(address)'")
+    // A bare port means loopback: the dashboard shows every study to whoever reaches it.
+    let colon = address.lastIndex(of: ":")
+    let portText = colon.map { address[address.index(after: $0)...] } ?? address[...]
+    guard let port = Int(portText), (0...65535).contains(port) else {
+        throw ValidationError("--dashboard takes PORT or HOST:PORT, such as 8080 or 127.0.0.1:8080, got '\(address)'")
     }
-    let host = String(address[..<colon]).isEmpty ? "127.0.0.1" : String(address[..<colon])
+    let named = colon.map { String(address[..<$0]) } ?? ""
+    let host = named.isEmpty ? "127.0.0.1" : named
     // A reader of its own: the scheduler's connection belongs to the scheduler's thread.
     let reader = try SQLiteTrialStore(readOnlyPath: db)
     let metrics = scheduler.metrics

@@ -197,7 +197,7 @@ struct DashboardServer {
             search: {algorithm: random, trials: 12, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}
             """)
         let endpoint = try DaemonTests.freeEndpoint()
-        let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db, "--dashboard", "127.0.0.1:0"], in: workspace.url)
+        let daemon = try TunaProcess(["daemon", "--bind", endpoint, "--db", workspace.db, "--dashboard", "0"], in: workspace.url)
         defer {
             kill(daemon.process.processIdentifier, SIGTERM)
             daemon.wait(timeout: 10)
