@@ -22,6 +22,8 @@ struct API {
         var best: Double?
         var bestTrial: Int?
         var version: String
+        /// Values reported so far by the running trials: moves with every epoch.
+        var progress: Int
     }
 
     struct TrialRow: Encodable {
@@ -79,6 +81,14 @@ struct API {
         return "\(study.id)-\(study.state.rawValue)-" + TrialState.allCases.map { String(counts[$0] ?? 0) }.joined(separator: ".")
     }
 
+    /// Reports of the running trials (a few: one per busy worker), so the curves move while
+    /// trials train; part of the plots' cache key, apart from `version` so the page can redraw
+    /// the plots for progress less often than for finished trials.
+    func progress(of study: StudyRecord, running: Int) throws -> Int {
+        guard running > 0 else { return 0 }
+        return try store.trials(study: study.id, states: [.running]).reduce(0) { $0 + (try store.intermediateValues(trial: $1.id).count) }
+    }
+
     func version() throws -> Response {
         let versions = try store.studies().map { try version(of: $0) }
         return Dashboard.json(["version": versions.joined(separator: "_")])
@@ -90,7 +100,8 @@ struct API {
         return StudySummary(
             name: study.name, direction: study.direction.rawValue, metric: study.metric, state: study.state.rawValue,
             trials: counts.values.reduce(0, +), counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-            best: best?.value, bestTrial: best?.number, version: try version(of: study))
+            best: best?.value, bestTrial: best?.number, version: try version(of: study),
+            progress: try progress(of: study, running: counts[.running] ?? 0))
     }
 
     func studies() throws -> Response {
@@ -102,7 +113,8 @@ struct API {
     }
 
     func plots(_ study: StudyRecord) async throws -> Response {
-        let version = try version(of: study)
+        let running = try store.stateCounts(study: study.id)[.running] ?? 0
+        let version = try version(of: study) + "+\(try progress(of: study, running: running))"
         let (store, limits) = (store, dashboard.options.limits)
         let body = try await dashboard.cache.body(study: study.id, version: version) {
             PlotsBody(version: version, plots: StudyPlots.render(try StudySnapshot.load(store: store, study: study, limits: limits)))

@@ -33,6 +33,8 @@ enum Assets {
         "use strict";
         (function () {
           const POLL_MS = 1000;
+          const PROGRESS_MS = 3000;
+          let plotsAt = 0;
           const main = document.getElementById("main");
           const page = document.body.dataset.page;
 
@@ -66,6 +68,7 @@ enum Assets {
             main.appendChild(card);
             let version = null;
             let liveWorkers = true;
+            let progress = 0;
             async function refresh() {
               const v = await getJSON("/api/version");
               if (v.version === version) return;
@@ -185,6 +188,7 @@ enum Assets {
                 section.querySelector(".svg").innerHTML = plot.svg;
               }
               main.dataset.plotsVersion = body.version;
+              plotsAt = Date.now();
             }
 
             async function refreshWorkers() {
@@ -207,6 +211,7 @@ enum Assets {
 
             let version = null;
             let liveWorkers = true;
+            let progress = 0;
             async function refresh() {
               const summary = await getJSON(base);
               setStatus(`${summary.state}: ${summary.trials} trials — ${summary.counts.COMPLETE} complete, ${summary.counts.PRUNED} pruned, ` +
@@ -215,8 +220,13 @@ enum Assets {
               const changed = summary.version !== version;
               if (changed) {
                 version = summary.version;
+                progress = summary.progress;
                 await refreshPlots();
                 await refreshTable();
+              } else if (summary.progress !== progress && Date.now() - plotsAt > PROGRESS_MS) {
+                // Running trials reported epochs: redraw their curves, at most every few seconds.
+                progress = summary.progress;
+                await refreshPlots();
               }
               // Recorded workers change with the trials; a daemon's live ones at any time.
               if (changed || liveWorkers) liveWorkers = await refreshWorkers();

@@ -126,6 +126,19 @@ struct DashboardServer {
         let history = (replotted["plots"] as? [[String: Any]])?.first { $0["kind"] as? String == "history" }
         #expect(history?["marks"] as? Int == 13)
 
+        // A running trial's reports move `progress` (not `version`) and its curve is drawn.
+        let running = try study.store.createTrial(study: study.study.id, params: ["lr": .number(0.01), "optimizer": .string("adam"), "units": .number(9)])
+        try study.store.markRunning(trial: running.id, worker: "worker-0")
+        try study.store.recordIntermediate(trial: running.id, step: 0, value: 0.6)
+        let early = try await server.object("/api/studies/demo")
+        try study.store.recordIntermediate(trial: running.id, step: 1, value: 0.65)
+        let later = try await server.object("/api/studies/demo")
+        #expect(early["progress"] as? Int == 1 && later["progress"] as? Int == 2, "\(early) \(later)")
+        #expect(early["version"] as? String == later["version"] as? String)
+        let live = try await server.object("/api/studies/demo/plots")
+        let curves = (live["plots"] as? [[String: Any]])?.first { $0["kind"] as? String == "curves" }
+        #expect(curves?["marks"] as? Int == 13 && (curves?["svg"] as? String)?.contains("class=\"mark running\"") == true)
+
         // Every asset comes from this server.
         for path in ["/", "/study/demo", "/assets/dashboard.js", "/assets/dashboard.css"] {
             let (code, _, text) = try await server.get(path)
