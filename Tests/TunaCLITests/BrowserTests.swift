@@ -133,12 +133,19 @@ import TunaStore
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         d = webdriver.Chrome(service=Service(driver_path), options=options)
         try:
+            def shot(name):
+                # The whole page, as tall as its content.
+                height = d.execute_script("return document.documentElement.scrollHeight")
+                d.set_window_size(1400, min(max(int(height) + 40, 600), 6000))
+                d.execute_script("window.scrollTo(0, 0)")
+                d.save_screenshot(os.path.join(outdir, name))
+
             def errors():
                 return [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
 
             d.get(base + "/")
             wait("the study list", lambda: d.find_elements(By.CSS_SELECTOR, "li[data-study='demo'] a"))
-            d.save_screenshot(os.path.join(outdir, "index.png"))
+            shot("index.png")
             print("ok index lists the study", flush=True)
 
             d.find_element(By.CSS_SELECTOR, "li[data-study='demo'] a").click()
@@ -183,8 +190,7 @@ import TunaStore
             d.execute_script("const s = document.getElementById('state-filter'); s.value = 'all'; s.dispatchEvent(new Event('change'))")
             wait("all trials again", lambda: len(rows()) == expected["finished"])
             print("ok filtering by state", flush=True)
-            d.execute_script("window.scrollTo(0, 0)")
-            d.save_screenshot(os.path.join(outdir, "study.png"))
+            shot("study.png")
 
             # The test writes one more trial into the database now.
             print("READY", flush=True)
@@ -215,7 +221,7 @@ import TunaStore
             busy = d.execute_script("const t = performance.now(); let k = 0; for (let i = 0; i < 1e6; i++) k += i; return performance.now() - t")
             if loaded > 8 or sorted_in > 3:
                 fail("10,000 trials: plots after %.2f s, sorted after %.2f s" % (loaded, sorted_in))
-            d.save_screenshot(os.path.join(outdir, "large.png"))
+            shot("large.png")
             print("ok 10,000 trials: plots in %.2f s, a sort in %.2f s, main thread free (%.0f ms for a 1e6 loop)" % (loaded, sorted_in, busy), flush=True)
             if errors():
                 fail("console errors on the large study: %s" % errors())
@@ -230,7 +236,7 @@ import TunaStore
                     fail("report %s has %d marks, expected %d" % (kind, got, want[kind]))
             if len(d.find_elements(By.CSS_SELECTOR, "#leaderboard tbody tr")) != expected["complete"]:
                 fail("leaderboard rows")
-            d.save_screenshot(os.path.join(outdir, "report.png"))
+            shot("report.png")
             if errors():
                 fail("console errors on the report: %s" % errors())
             print("ok the report has every plot", flush=True)
