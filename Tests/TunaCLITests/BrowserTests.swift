@@ -135,7 +135,7 @@ import TunaStore
         try:
             def shot(name):
                 # The whole page, as tall as its content.
-                height = d.execute_script("return document.documentElement.scrollHeight")
+                height = d.execute_script("const m = document.querySelector('main'); return Math.ceil(m.getBoundingClientRect().bottom + window.scrollY)")
                 d.set_window_size(1400, min(max(int(height) + 40, 600), 6000))
                 d.execute_script("window.scrollTo(0, 0)")
                 d.save_screenshot(os.path.join(outdir, name))
