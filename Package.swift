@@ -72,6 +72,13 @@ let package = Package(
         .target(
             name: "TunaServe",
             dependencies: ["TunaExport", "TunaData", .product(name: "Hummingbird", package: "hummingbird")]),
+        /// Plot data from store records (best so far, PED-ANOVA importance, contour grid, learning
+        /// curves) and the one SVG renderer the report and the dashboard share; no HTTP.
+        .target(name: "TunaPlots", dependencies: ["TunaStore"], swiftSettings: optimized),
+        /// `tuna dashboard`: JSON endpoints and the page on Hummingbird, drawing with TunaPlots.
+        .target(
+            name: "TunaDashboard",
+            dependencies: ["TunaPlots", "TunaStore", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Cluster launchers: the Slurm job array of workers `tuna launch slurm` submits, as a
         /// checked value with its script. No dependencies, so it is tested without a cluster.
@@ -82,7 +89,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe", "TunaLaunch",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe", "TunaLaunch", "TunaPlots", "TunaDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),
@@ -98,6 +105,7 @@ let package = Package(
         .testTarget(name: "TunaSchedulerTests", dependencies: ["TunaScheduler", "TunaStore", "TunaWire", "TunaProtocol", "TunaSpec", "TunaFuzz"]),
         .testTarget(name: "TunaLaunchTests", dependencies: ["TunaLaunch"]),
         .testTarget(name: "TunaExportTests", dependencies: ["TunaExport", "TunaStore", "TunaData"]),
-        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaSearch", "TunaWire", "TunaProtocol"]),
+        .testTarget(name: "TunaPlotsTests", dependencies: ["TunaPlots", "TunaStore", "TunaRandom"]),
+        .testTarget(name: "TunaCLITests", dependencies: ["tuna", "TunaStore", "TunaPlots", "TunaSearch", "TunaWire", "TunaProtocol"]),
     ]
 )

@@ -257,7 +257,7 @@ public final class Scheduler {
         try store.batch { try housekeeping() }
         if Date().timeIntervalSince(lastMetricsRefresh) >= 0.5 {
             lastMetricsRefresh = Date()
-            metrics.refresh(studies: studies, workers: workers.count)
+            metrics.refresh(studies: studies, workers: workers.count, workerList: workerStatuses)
         }
     }
 

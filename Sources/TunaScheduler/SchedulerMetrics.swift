@@ -1,4 +1,5 @@
 import Foundation
+import TunaProtocol
 
 /// The scheduler's figures for Prometheus (`/metrics` on `tuna daemon --metrics`): written by
 /// the scheduler's thread, read by the HTTP server's, so every access takes the lock. Rendered
@@ -21,6 +22,7 @@ public final class SchedulerMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var studies: [String: StudyFigures] = [:]
     private var workers = 0
+    private var workerStatuses: [WorkerStatus] = []
     private var messages = 0
     private let started = Date()
 
@@ -39,8 +41,9 @@ public final class SchedulerMetrics: @unchecked Sendable {
         }
     }
 
-    func refresh(studies active: [ActiveStudy], workers: Int) {
+    func refresh(studies active: [ActiveStudy], workers: Int, workerList: [WorkerStatus] = []) {
         lock.withLock {
+            self.workerStatuses = workerList
             for study in active {
                 var figures = studies[study.study.name] ?? StudyFigures()
                 figures.running = study.runningCount
@@ -51,6 +54,9 @@ public final class SchedulerMetrics: @unchecked Sendable {
             self.workers = workers
         }
     }
+
+    /// The workers as the loop last saw them (refreshed every half second), for the dashboard.
+    public func workerList() -> [WorkerStatus] { lock.withLock { workerStatuses } }
 
     func messageHandled() { lock.withLock { messages += 1 } }
 

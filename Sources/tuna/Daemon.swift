@@ -24,6 +24,9 @@ struct Daemon: ParsableCommand {
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464; port 0 picks one).")
     var metrics: String?
 
+    @Option(help: "Serve the dashboard at http://HOST:PORT/ with the daemon's live workers (PORT alone: loopback; port 0 picks one).")
+    var dashboard: String?
+
     func run() throws {
         let security = try serverKeys.security(bind: bind)
         _ = SQLiteTrialStore.keepFreedHeap()
@@ -41,6 +44,7 @@ struct Daemon: ParsableCommand {
             throw ExitCode(1)
         }
         if let metrics { try serveMetrics(metrics, scheduler: scheduler, log: log) }
+        if let dashboard { try serveDashboard(dashboard, db: scheduling.db, scheduler: scheduler, log: log) }
         try scheduler.resumeUnfinished()
         log("listening at \(scheduler.endpoint)\(security == nil ? " without keys" : " (CURVE keys required)"); database \(scheduling.db); \(scheduler.statuses.count) unfinished studies resumed")
         scheduler.onTrialFinished = { study, trial in

@@ -8,7 +8,7 @@ import TunaTensor
 
 /// Runs a model command's body; any error is one line on stderr and exit code 1, since these
 /// commands end in scripts that test the status.
-private func reportingFailure<T>(_ body: () throws -> T) throws -> T {
+func reportingFailure<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let exit as ExitCode {

@@ -7,7 +7,7 @@ struct Tuna: ParsableCommand {
         commandName: "tuna",
         abstract: "Tuna: hyperparameter tuning for neural networks.",
         version: "0.1.0",
-        subcommands: [Run.self, Daemon.self, Submit.self, Status.self, Stop.self, WorkerCommand.self, Launch.self, KeyGen.self, CommandGuardCommand.self, Best.self, Trials.self, Studies.self, Delete.self, Validate.self, Export.self, Predict.self, Evaluate.self, FineTune.self, Serve.self, Bench.self])
+        subcommands: [Run.self, Daemon.self, Submit.self, Status.self, Stop.self, WorkerCommand.self, Launch.self, KeyGen.self, CommandGuardCommand.self, Best.self, Trials.self, Studies.self, Delete.self, Validate.self, Export.self, Predict.self, Evaluate.self, FineTune.self, Serve.self, DashboardCommand.self, ReportCommand.self, Bench.self])
 }
 
 /// Benchmarks that print their figures beside the reference tools'.
