@@ -35,14 +35,14 @@ public final class ActiveStudy {
     let dataset: StoredDataset?
 
     init(study: Study, record: StudyRecord, budget: Int, store: any TrialStore, dataset: StoredDataset?,
-         sampler: (any Sampler)? = nil, serial: Int = 0) throws {
+         sampler: (any Sampler)? = nil, serial: Int = 0, asksOffThread: Bool = true) throws {
         self.study = study
         self.record = record
         self.budget = budget
         self.dataset = dataset
         let sampler = sampler ?? study.search.algorithm.make(seed: study.search.seed)
         self.sampler = sampler
-        proposals = ProposalQueue.asksOffThread(sampler) ? ProposalQueue(serial: serial) : nil
+        proposals = asksOffThread && ProposalQueue.asksOffThread(sampler) ? ProposalQueue(serial: serial) : nil
         pruner = (study.search.pruner ?? .none).pruner
         keepsHistory = sampler.needsHistory || !(pruner is NopPruner)
         for trial in try store.trials(study: record.id, states: nil) {

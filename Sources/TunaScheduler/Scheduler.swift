@@ -36,6 +36,9 @@ public final class Scheduler {
         /// The largest message a peer may send (a submitted data file travels in one); a larger
         /// one closes that peer's connection before it is read into memory.
         public var maxMessageBytes: Int64
+        /// Whether samplers that read the history are asked on the sampler thread (the default)
+        /// or on the loop's thread, as before it existed (for benchmarks that compare the two).
+        public var asksOffThread = true
         /// Whether control clients may submit and stop studies (`tuna daemon`), or only ask for
         /// status (`tuna run`, whose workers may run commands of the study it was given).
         public var acceptsSubmissions: Bool
@@ -182,7 +185,7 @@ public final class Scheduler {
         studySerials += 1
         let active = try ActiveStudy(
             study: study, record: record, budget: budget, store: store, dataset: dataset,
-            sampler: makeSampler?(study), serial: studySerials)
+            sampler: makeSampler?(study), serial: studySerials, asksOffThread: options.asksOffThread)
         if active.proposals != nil && samplerThread == nil { samplerThread = try SamplerThread() }
         studies.append(active)
         return active

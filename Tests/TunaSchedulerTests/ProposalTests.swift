@@ -96,7 +96,9 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         sampler.open(1000)
         let harness = try harness(kind, sampler: sampler)
         try harness.scheduler.add(try harness.sphere(trials: 40))
-        let workers = try (0..<6).map { try harness.worker("w\($0)") }
+        // Enough workers that proposals are asked ahead (workers / 4) and an ask starts while
+        // some are still queued.
+        let workers = try (0..<12).map { try harness.worker("w\($0)") }
         for worker in workers { try worker.join() }
         #expect(try harness.pump(seconds: 20) {
             for worker in workers { try worker.serveHonestly() }
@@ -110,6 +112,9 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         // proposed from a snapshot that missed an earlier point not yet finished.
         let asked = sampler.answered
         #expect(Set(asked.map(\.trialNumber)).count == asked.count)
+        // The case that matters happened: an ask with more trials out than the 12 workers hold,
+        // so some were proposals still queued.
+        #expect(asked.contains { $0.trialNumber - $0.history.count > 12 })
         for context in asked {
             let finished = Set(context.history.map(\.number))
             let pending = (0..<context.trialNumber).filter { !finished.contains($0) }

@@ -27,6 +27,8 @@ struct BenchDaemon: ParsableCommand {
     @Option(help: "Simulated workers instead of worker processes (hosted 500 to a process).") var simulate: Int?
     @Option(help: "With --simulate: each trial's duration in ms, or a range drawn per trial (500-2000).") var trialMs = "0"
     @Option(help: "Heartbeat interval in seconds.") var heartbeat = 1.0
+    @Flag(help: "Ask the sampler on the dispatch loop's thread, as before the sampler thread (for comparisons).")
+    var samplerOnLoop = false
     @Flag(help: "One JSON object.") var json = false
 
     func validate() throws {
@@ -53,8 +55,9 @@ struct BenchDaemon: ParsableCommand {
             """.write(toFile: studyPath, atomically: true, encoding: .utf8)
         let store = try SQLiteTrialStore(path: folder.appendingPathComponent("bench.sqlite").path)
         let dropped = DropCounter()
-        let scheduler = try Scheduler(store: store, options: .init(
-            bind: "tcp://127.0.0.1:*", heartbeat: heartbeat, exitWhenDone: true, log: { dropped.note($0) }))
+        var options = Scheduler.Options(bind: "tcp://127.0.0.1:*", heartbeat: heartbeat, exitWhenDone: true, log: { dropped.note($0) })
+        options.asksOffThread = !samplerOnLoop
+        let scheduler = try Scheduler(store: store, options: options)
         let latencies = LatencyRecorder()
         scheduler.dispatchLatencies = latencies
         // As `tuna run` does: the GP's small matrices are fastest on one BLAS thread.
