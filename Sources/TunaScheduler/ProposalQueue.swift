@@ -10,7 +10,7 @@ import TunaSearch
 final class ProposalQueue {
     /// The most points one ask proposes (each is one more fake observation for the GP, and a
     /// long batch is stale by the time its last point is handed out).
-    static let maximumBatch = 32
+    static let maximumBatch = 64
     /// After a sampler error other than exhaustion, the next ask waits this long (a broken
     /// study must not spin the sampler thread or flood the log).
     static let retryDelay = 1.0

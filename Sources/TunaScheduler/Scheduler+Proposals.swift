@@ -6,7 +6,7 @@ extension Scheduler {
     /// that finish while the next ask runs. With one worker nothing is asked ahead, so each
     /// ask sees every earlier result and a one-worker run is reproducible trial by trial.
     var proposalsAhead: Int {
-        workers.count > 1 ? min(16, max(1, workers.count / 4)) : 0
+        workers.count > 1 ? min(64, max(1, workers.count / 2)) : 0
     }
 
     /// Starts an ask for every study whose queue is short of the waiting workers plus
