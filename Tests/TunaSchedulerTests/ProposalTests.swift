@@ -212,3 +212,34 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         try harness.expectConsistent()
     }
 }
+
+@Suite struct ProposalReproducibilityTests {
+    /// With one worker nothing is asked ahead: each trial's parameters are what the sampler
+    /// proposes from every earlier result, exactly as when asks ran on the loop's thread.
+    @Test func aOneWorkerRunProposesAsTheSamplerDoesFromTheFullHistory() throws {
+        let harness = try Harness(backend: .sqlite)
+        let study = try harness.study("""
+            name: tpe
+            objective: {function: sphere2}
+            search: {algorithm: tpe, seed: 7, trials: 14, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}
+            """)
+        try harness.scheduler.add(study)
+        let worker = try harness.worker("w1")
+        try worker.join()
+        #expect(try harness.pump(seconds: 20) {
+            try worker.serveHonestly()
+            return harness.scheduler.isFinished
+        })
+        let trials = try harness.trials("tpe")
+        #expect(trials.count == 14)
+        let sampler = study.search.algorithm.make(seed: study.search.seed)
+        var history: [Trial] = []
+        for record in trials {
+            let params = ParameterCodec.parameters(record.params, space: study.search.space)
+            let expected = try sampler.ask(SamplingContext(
+                space: study.search.space, direction: study.search.direction, history: history, running: [], trialNumber: record.number))
+            #expect(params == expected, "trial \(record.number)")
+            history.append(Trial(number: record.number, state: .complete, params: params, value: record.value))
+        }
+    }
+}
