@@ -284,6 +284,7 @@ extension Scheduler {
             if let trial = worker.trialID { try requeue(trial, reason: "worker \(worker.name) went silent") }
         }
         for identity in workers.keys where workers[identity]?.ready == true { try assignWork(to: identity) }
+        askAhead()
     }
 
     func send(_ identity: [UInt8], _ envelope: Envelope) {
