@@ -111,7 +111,13 @@ struct SuiteTable {
         var lines: [String] = []
         lines.append("Median regret @50 (q25–q75) and rank among the samplers shown, \(seeds) seeds, one random instance per seed")
         lines.append("")
-        lines.append("| function | " + present.joined(separator: " | ") + " |")
+        // Seeds behind each column (the references may have run fewer in the time they had).
+        let header = present.map { s -> String in
+            let counts = functions.compactMap { result(s, $0)?.curves.count }
+            guard let lo = counts.min(), let hi = counts.max() else { return s }
+            return lo == seeds && hi == seeds ? s : "\(s) (\(lo == hi ? "\(lo)" : "\(lo)–\(hi)") seeds)"
+        }
+        lines.append("| function | " + header.joined(separator: " | ") + " |")
         lines.append("| --- |" + String(repeating: " --- |", count: present.count))
         var wins = 0, notWorseThanRandom = 0, compared = 0
         for f in functions {
