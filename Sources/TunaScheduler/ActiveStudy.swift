@@ -53,7 +53,9 @@ public final class ActiveStudy {
                 if keepsHistory {
                     for point in try store.intermediateValues(trial: trial.id) { steps[point.step] = point.value }
                 }
-                remember(Trial(number: trial.number, state: Self.state(trial.state), params: params, value: trial.value, intermediateValues: steps))
+                remember(Trial(
+                    number: trial.number, state: Self.state(trial.state), params: params, value: trial.value,
+                    intermediateValues: steps, diverged: trial.state == .fail && FailedMessage.isDiverged(error: trial.error)))
             case .waiting:
                 waiting.append(trial.id)
             case .running:
@@ -188,7 +190,7 @@ public final class ActiveStudy {
         remember(Trial(
             number: record.number, state: Self.state(record.state),
             params: ParameterCodec.parameters(record.params, space: study.search.space), value: record.value,
-            intermediateValues: steps))
+            intermediateValues: steps, diverged: record.state == .fail && FailedMessage.isDiverged(error: record.error)))
         if isDone { dropProposals() }
     }
 
