@@ -2,14 +2,11 @@ import TunaRandom
 
 /// A batch from one hyperparameter fit: the fit is the dominant cost of an ask (restarts ×
 /// L-BFGS iterations × O(n³)), and between the points of one batch the data do not change —
-/// only the fake observations of the points already proposed do. So the batch fits once (as
-/// `ask` would for its first point, with the same random stream) and then, point by point,
-/// conditions the GP on the observations plus every running trial and earlier point of the
-/// batch (the parallel strategy's lies) and maximises log EI with the trial's own stream.
-///
-/// The first point is exactly `ask(context)`'s. The others are chosen greedily from a fixed
-/// candidate set (Sobol' points and perturbations of the incumbents, as the optimiser starts
-/// from) under the model told each earlier point's lie: the posterior is updated in closed form
+/// only the fake observations of the points already proposed do. So the batch builds the model
+/// once (`BayesianSampler.model`, as `ask` does, with the same random stream) and maximises it
+/// for its first point, which is therefore exactly `ask(context)`'s. The others are chosen
+/// greedily from a fixed candidate set (Sobol' points in the ask's trust region and
+/// perturbations of the incumbents, as the optimiser starts from) under the model told each earlier point's lie: the posterior is updated in closed form
 /// (a rank-one update per point, O(candidates × observations)), where asking again would refit,
 /// refactor and re-optimise — about 70 ms a point at 300 observations on a loaded machine,
 /// against well under a millisecond. The price: later points are not refined by L-BFGS.
@@ -17,60 +14,16 @@ import TunaRandom
 extension BayesianSampler: BatchSampler {
     public func askBatch(_ context: SamplingContext, count: Int) throws -> [Parameters] {
         let space = context.space
-        let ordered = try space.orderedParameters()
-        let observations = context.observations
-        let encoding = FeatureEncoding(space: space)
-        guard count > 1, observations.count >= max(startupTrials, 1), encoding.dimensions > 0 else {
-            return try sequence(context, count: count)
-        }
         var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
-        let d = encoding.dimensions
-        let categorical = encoding.categoricalMask
-
-        var rows = observations.map { (f: encoding.encode($0.params), y: $0.loss) }
-        rows.sort { $0.y < $1.y }
-        rows = Self.subsample(rows, limit: maxModelPoints, rng: &rng)
-        let ys = rows.map(\.y)
-        let mean = ys.reduce(0, +) / Double(ys.count)
-        var variance = 0.0
-        for y in ys { variance += (y - mean) * (y - mean) }
-        let sd = (variance / Double(ys.count)).squareRoot()
-        let scale = sd > 1e-300 ? sd : 1
-        let z = ys.map { ($0 - mean) / scale }
-        let fitRows = Self.subsample(Array(zip(rows.map(\.f), z)).map { (f: $0.0, y: $0.1) }, limit: maxFitPoints, rng: &rng)
-        let long = rows.count > 100
-        let fitter = GPFitter(
-            restarts: long ? min(hyperparameterRestarts, 2) : hyperparameterRestarts,
-            maxIterations: long ? 40 : 60, minimumNoise: minimumNoise)
-        let hyper = fitter.fit(x: fitRows.flatMap(\.f), y: fitRows.map(\.y), d: d, categorical: categorical, rng: &rng)
-
-        let observed = try GaussianProcess(x: rows.flatMap(\.f), y: z, dimensions: d, categorical: categorical, hyper: hyper)
-        let worst = z.max() ?? 0
-        let pending = context.running.map { encoding.encode($0) }
-        let incumbents = rows.prefix(5).map(\.f)
-        let global = long ? max(candidates * 100 / rows.count, 256) : candidates
-        var optimizer = AcquisitionOptimizer(globalCandidates: global)
-        if long {
-            optimizer.localCandidatesPerPoint = 32
-            optimizer.refineStarts = 4
-            optimizer.localStarts = 2
-            optimizer.refineIterations = 30
-        }
-        // The first point is `ask`'s: the model with every running trial's lie, optimised fully.
-        var x = rows.flatMap(\.f)
-        var y = z
-        for f in pending {
-            x += f
-            y.append(parallelStrategy == .krigingBeliever ? observed.predict(f).mean : worst)
-        }
-        let gp = pending.isEmpty ? observed : try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
-        let best = y.min() ?? 0
-        let first = optimizer.maximize(gp: gp, encoding: encoding, best: best, incumbents: incumbents, rng: &rng)
-        var proposals = [encoding.decode(first, space: space, ordered: ordered)]
-        guard count > 1 else { return proposals }
-        var greedy = GreedyBatch(gp: gp, encoding: encoding, first: first, incumbents: incumbents, global: global, rng: &rng)
-        for f in greedy.select(count - 1, best: best, lie: parallelStrategy == .krigingBeliever ? nil : worst) {
-            proposals.append(encoding.decode(f, space: space, ordered: ordered))
+        guard count > 1, let model = try model(context, rng: &rng) else { return try sequence(context, count: count) }
+        let ordered = try space.orderedParameters()
+        let first = model.maximize(rng: &rng)
+        var proposals = [model.encoding.decode(first, space: space, ordered: ordered)]
+        var greedy = GreedyBatch(
+            gp: model.gp, encoding: model.encoding, first: first, incumbents: model.incumbents,
+            global: model.globalCandidates, region: model.region, rng: &rng)
+        for f in greedy.select(count - 1, best: model.best, lie: model.lie) {
+            proposals.append(model.encoding.decode(f, space: space, ordered: ordered))
         }
         return proposals
     }
@@ -109,11 +62,22 @@ struct GreedyBatch {
     var updates: [[Double]] = []
     var chosen: Set<Int> = []
 
-    init(gp: GaussianProcess, encoding: FeatureEncoding, first: [Double], incumbents: [[Double]], global: Int, rng: inout SeededGenerator) {
+    /// Candidates: Sobol' points inside `region` (the ask's trust region, the whole box without
+    /// one) and perturbations of the incumbents.
+    init(
+        gp: GaussianProcess, encoding: FeatureEncoding, first: [Double], incumbents: [[Double]], global: Int,
+        region: (lower: [Double], upper: [Double])?, rng: inout SeededGenerator
+    ) {
         d = encoding.dimensions
         var points: [Double] = first
         let sobol = SobolSequence(dimensions: d, scrambled: true, seed: rng.next())
-        for i in 0..<global { points += encoding.fromUnit(sobol.point(i)) }
+        for i in 0..<global {
+            var u = sobol.point(i)
+            if let region {
+                for c in 0..<d where !encoding.categoricalMask[c] { u[c] = region.lower[c] + u[c] * (region.upper[c] - region.lower[c]) }
+            }
+            points += encoding.fromUnit(u)
+        }
         for center in incumbents {
             for j in 0..<32 {
                 let scale = j % 2 == 0 ? 0.02 : 0.1

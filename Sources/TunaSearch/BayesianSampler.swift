@@ -69,13 +69,21 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
 
     public func ask(_ context: SamplingContext) throws -> Parameters {
         let space = context.space
-        let ordered = try space.orderedParameters()
+        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        guard let model = try model(context, rng: &rng) else { return try SobolSampler(seed: seed).ask(context) }
+        let f = model.maximize(rng: &rng)
+        return model.encoding.decode(f, space: space, ordered: try space.orderedParameters())
+    }
+
+    /// What an ask builds before it searches: the GP conditioned on the observations and the
+    /// running trials' lies, and where the acquisition may look. Nil during the Sobol' start-up.
+    /// `ask` maximises it once; `askBatch` maximises it once and then picks the rest greedily,
+    /// so a batch's first point is exactly `ask`'s.
+    func model(_ context: SamplingContext, rng: inout SeededGenerator) throws -> FittedModel? {
+        let space = context.space
         let observations = context.observations
         let encoding = FeatureEncoding(space: space)
-        if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 {
-            return try SobolSampler(seed: seed).ask(context)
-        }
-        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 { return nil }
         let d = encoding.dimensions
         let categorical = encoding.categoricalMask
 
@@ -105,8 +113,8 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
         var x = rows.flatMap(\.f)
         var y = z
         var gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
+        let worst = z.max() ?? 0
         if !context.running.isEmpty {
-            let worst = z.max() ?? 0
             for params in context.running {
                 let f = encoding.encode(params)
                 let lie = parallelStrategy == .krigingBeliever ? gp.predict(f).mean : worst
@@ -116,8 +124,6 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
             gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
         }
 
-        // Lies count as observations: a believed improvement raises the bar for the next point.
-        let best = y.min() ?? 0
         // Candidate evaluation costs O(n²) each; past 100 observations fewer global candidates
         // suffice (the model is dense and refinement starts near the incumbents anyway).
         let global = long ? max(candidates * 100 / rows.count, 256) : candidates
@@ -128,18 +134,40 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
             optimizer.localStarts = 2
             optimizer.refineIterations = 30
         }
-        let incumbents = rows.prefix(5).map(\.f)
-        // Every evaluated and running point, not only those the model kept: none is proposed again.
-        let observed = observations.map { encoding.encode($0.params) } + context.running.map { encoding.encode($0) }
         let region = trustRegion
             ? TrustRegion.box(
                 losses: observations.map(\.loss), startup: startupTrials, center: rows[0].f,
                 hyper: hyper, categorical: categorical)
             : nil
-        let f = optimizer.maximize(
-            gp: gp, encoding: encoding, best: best, incumbents: incumbents, observed: observed, region: region,
-            rng: &rng)
-        return encoding.decode(f, space: space, ordered: ordered)
+        return FittedModel(
+            gp: gp, encoding: encoding, optimizer: optimizer,
+            // Lies count as observations: a believed improvement raises the bar for the next point.
+            best: y.min() ?? 0, lie: parallelStrategy == .krigingBeliever ? nil : worst,
+            incumbents: rows.prefix(5).map(\.f),
+            // Every evaluated and running point, not only those the model kept: none is proposed again.
+            observed: observations.map { encoding.encode($0.params) } + context.running.map { encoding.encode($0) },
+            region: region, globalCandidates: global)
+    }
+
+    /// The model of one ask and where its acquisition searches (see `model(_:rng:)`).
+    struct FittedModel {
+        var gp: GaussianProcess
+        var encoding: FeatureEncoding
+        var optimizer: AcquisitionOptimizer
+        var best: Double
+        /// The constant liar's value for points proposed but not evaluated; nil for the kriging believer.
+        var lie: Double?
+        var incumbents: [[Double]]
+        var observed: [[Double]]
+        var region: (lower: [Double], upper: [Double])?
+        var globalCandidates: Int
+
+        /// The log-EI maximiser inside the region, away from every observed point (encoded).
+        func maximize(rng: inout SeededGenerator) -> [Double] {
+            optimizer.maximize(
+                gp: gp, encoding: encoding, best: best, incumbents: incumbents, observed: observed, region: region,
+                rng: &rng)
+        }
     }
 
     /// At most `limit` rows of a best-first list: the best `limit/2`, then an even seeded

@@ -155,7 +155,7 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         #expect(try pump(#require(harness), [worker]) { sampler.asksWaiting == 1 })
         try client.send(.stopStudy, StopStudyMessage(study: "sphere"))
         _ = try client.expect(.reply)
-        weak var thread = try #require(harness).scheduler.samplerThread
+        weak let thread = try #require(harness).scheduler.samplerThread
         #expect(thread != nil)
         harness = nil
         sampler.open()
