@@ -86,4 +86,16 @@ import Testing
         // Optuna's NSGA-II reaches 8.66 here (bench/multi_objective.py), random search 8.60.
         #expect(g.median > r.median + 0.1)
     }
+
+    /// MOTPE learns the front: on ZDT1 (5-d) its hypervolume after 100 evaluations beats random
+    /// search's (bench: 11.2 against 9.9 in the median over 10 seeds; here 4 seeds, a wide margin).
+    @Test func motpeBeatsRandomOnZDT1FiveDimensions() throws {
+        let runner = MultiObjectiveBenchmarkRunner(evaluations: 100, seeds: Array(0..<4), checkpoints: [100])
+        let problem = ZDT(variant: 1, dimensions: 5)
+        let random = try runner.run(sampler: "random", problem: problem) { SingleObjectiveAdapter(RandomSampler(seed: $0)) }
+        let motpe = try runner.run(sampler: "motpe", problem: problem) { MOTPESampler(seed: $0) }
+        let r = try #require(random.hypervolumeAt[100]), t = try #require(motpe.hypervolumeAt[100])
+        #expect(t.q25 > r.q75)
+        #expect(t.median > r.median + 0.4)
+    }
 }
