@@ -14,7 +14,8 @@ import TunaRandom
 /// over the parents of g − 1 and the complete trials of g − 1 (whole non-dominated fronts while
 /// they fit, the last one cut by crowding distance, as Optuna's elite selection). A child takes
 /// two parents, each the winner of a binary tournament (lower rank, then larger crowding
-/// distance), crosses them with probability `crossoverProbability` (uniform by default, as
+/// distance: Deb's rule; Optuna compares by dominance alone and leaves crowding as a TODO, which
+/// lets a crowded point win as often as a lonely one on the same front), crosses them with probability `crossoverProbability` (uniform by default, as
 /// Optuna; SBX for numeric parameters on request) and mutates each parameter with probability
 /// `mutationProbability` (default 1/d) by redrawing it uniformly within its declared range.
 ///
