@@ -98,4 +98,23 @@ import Testing
         #expect(t.q25 > r.q75)
         #expect(t.median > r.median + 0.4)
     }
+
+    /// Whole fronts while they fit; the front that does not fit is cut by crowding distance
+    /// (its ends first, then the larger distances, ties by trial number).
+    @Test func eliteSelectionByFrontThenCrowding() {
+        let losses: [[Double]] = [[5, 5], [0, 4], [1, 2], [2, 1], [4, 0], [3, 3]]
+        let candidates = losses.enumerated().map { NSGAIISampler.Individual(number: $0.offset, params: [:], losses: $0.element) }
+        #expect(NSGAIISampler.eliteSelection(candidates, size: 3).map(\.number).sorted() == [1, 2, 4])
+        #expect(NSGAIISampler.eliteSelection(candidates, size: 5).map(\.number).sorted() == [1, 2, 3, 4, 5])
+        // A trial reaching the candidates twice (kept parent and its generation) counts once.
+        #expect(NSGAIISampler.eliteSelection(candidates + candidates, size: 10).count == 6)
+    }
+
+    @Test func singleObjectiveSamplersServeThroughTheAdapter() throws {
+        let space = ZDT(variant: 1, dimensions: 3).space
+        let context = MultiObjectiveContext(space: space, directions: [.maximize, .minimize], trialNumber: 7)
+        let p = try SingleObjectiveAdapter(RandomSampler(seed: 4)).ask(context)
+        #expect(p == (try RandomSampler(seed: 4).ask(SamplingContext(space: space, trialNumber: 7))))
+        #expect(context.firstObjective.direction == .maximize)
+    }
 }
