@@ -88,8 +88,8 @@ public enum ONNXExport {
                 throw ONNXExportError("cannot export to ONNX: one-hot encoding of \(codes.columns.map { "'\($0)'" }.joined(separator: ", ")) is not supported (the ONNX graph reads numbers only)")
             case .ordinal(let codes):
                 throw ONNXExportError("cannot export to ONNX: ordinal encoding of \(codes.columns.map { "'\($0)'" }.joined(separator: ", ")) is not supported (the ONNX graph reads numbers only)")
-            case .normalizeRows:
-                throw ONNXExportError("cannot export to ONNX: per-series normalisation ({normalize: per_series}) has no conversion yet")
+            case .normalizeRows(let names):
+                x = normalizeRows(x, series: perColumn(names, names.map { _ in 1 }, missing: 0), &graph)
             case .drop(let names):
                 let kept = columns.indices.filter { !names.contains(columns[$0]) }
                 x = graph.add("Gather", [x, graph.ints("kept_columns", kept)], [.int("axis", 1)])
@@ -100,5 +100,27 @@ public enum ONNXExport {
             throw ONNXExportError("cannot export to ONNX: the pipeline's columns (\(columns.joined(separator: ", "))) differ from the network's inputs (\(pipeline.outputColumns.joined(separator: ", ")))")
         }
         return x
+    }
+
+    /// Per-series z-normalisation as `RowNormalization` does it: over the series columns (mask
+    /// 1) of each row, missing cells skipped by the mean and the deviation and left missing, a
+    /// row with no spread divided by 1. Other columns pass through unchanged.
+    static func normalizeRows(_ x: String, series mask: [Float], _ graph: inout ONNXGraph) -> String {
+        let width = mask.count
+        let inSeries = graph.floats("series_mask", mask, shape: [1, width])
+        let zero = graph.floats("series_zero", [0], shape: [1])
+        let one = graph.floats("series_one", [1], shape: [1])
+        let rowAxis = graph.ints("series_axis", [1])
+        let missing = graph.add("IsNaN", [x])
+        let present = graph.add("Mul", [graph.add("Cast", [graph.add("Not", [missing])], [.int("to", 1)]), inSeries])
+        let filled = graph.add("Where", [missing, zero, x])
+        func rowSum(_ value: String) -> String { graph.add("ReduceSum", [value, rowAxis], [.int("keepdims", 1)]) }
+        let count = graph.add("Max", [rowSum(present), one])
+        let mean = graph.add("Div", [rowSum(graph.add("Mul", [filled, present])), count])
+        let deviations = graph.add("Mul", [graph.add("Sub", [filled, mean]), present])
+        let spread = graph.add("Sqrt", [graph.add("Div", [rowSum(graph.add("Mul", [deviations, deviations])), count])])
+        let divisor = graph.add("Where", [graph.add("Greater", [spread, zero]), spread, one])
+        let normalized = graph.add("Div", [graph.add("Sub", [x, mean]), divisor])
+        return graph.add("Where", [graph.add("Greater", [inSeries, zero]), normalized, x])
     }
 }

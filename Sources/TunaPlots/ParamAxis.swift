@@ -14,6 +14,8 @@ public struct ParamAxis: Sendable, Equatable {
 
     public var name: String
     public var kind: Kind
+    /// Every value a whole number, so ticks are too.
+    public var isWholeNumbers = false
 
     /// Axes for the parameters the trials used, by name.
     public static func axes(for trials: [TrialRecord]) -> [ParamAxis] {
@@ -28,7 +30,8 @@ public struct ParamAxis: Sendable, Equatable {
         let numbers = values.compactMap(\.numberValue).filter(\.isFinite)
         if numbers.count == values.count, let low = numbers.min(), let high = numbers.max() {
             if low > 0, high / low > 100 { return ParamAxis(name: name, kind: .log(low: low, high: high)) }
-            return ParamAxis(name: name, kind: .linear(low: low, high: high))
+            return ParamAxis(name: name, kind: .linear(low: low, high: high),
+                             isWholeNumbers: numbers.allSatisfy { $0 == $0.rounded() })
         }
         let categories = Array(Set(values.map(Self.label))).sorted()
         return ParamAxis(name: name, kind: .categorical(categories))
@@ -67,8 +70,19 @@ public struct ParamAxis: Sendable, Equatable {
             return stride(from: 0, to: categories.count, by: step).map { index in
                 (categories.count > 1 ? Double(index) / Double(categories.count - 1) : 0.5, categories[index])
             }
-        default:
-            return [0, 0.5, 1].compactMap { p in value(at: p).map { (p, Format.number($0)) } }
+        case .linear(let low, let high):
+            guard high > low else { return [(0.5, Format.number(low))] }
+            // Whole-number parameters (layers, units) get whole-number ticks.
+            return NiceTicks.ticks(low: low, high: high, count: 3, integers: isWholeNumbers).compactMap { value, label in
+                position(.number(value)).map { ($0, label) }
+            }
+        case .log(let low, let high):
+            let decades = Int(Foundation.log10(low).rounded(.up))...Int(Foundation.log10(high).rounded(.down))
+            let step = max(1, decades.count / 4)
+            return stride(from: decades.lowerBound, through: decades.upperBound, by: step).compactMap { exponent in
+                let value = pow(10, Double(exponent))
+                return position(.number(value)).map { ($0, (-4..<6).contains(exponent) ? Format.number(value) : "1e\(exponent)") }
+            }
         }
     }
 

@@ -83,7 +83,10 @@ struct Scale {
         high > low ? from + (x - low) / (high - low) * (to - from) : (from + to) / 2
     }
 
-    var ticks: [Double] { (0...4).map { low + (high - low) * Double($0) / 4 } }
+    /// Round values inside the range, with their labels.
+    func ticks(count: Int = 5, integers: Bool = false) -> [(value: Double, label: String)] {
+        NiceTicks.ticks(low: low, high: high, count: count, integers: integers).map { (value: $0.0, label: $0.1) }
+    }
 }
 
 /// The frame of an x/y plot: axes, ticks, labels.
@@ -99,15 +102,15 @@ struct Frame {
     var plotTop: Double { Self.top }
     var plotBottom: Double { height - Self.bottom }
 
-    func axes(xLabel: String, yLabel: String, xTicks: [(Double, String)]? = nil) -> String {
+    func axes(xLabel: String, yLabel: String, xTicks: [(Double, String)]? = nil, integerX: Bool = false) -> String {
         var out = SVG.line(plotLeft, plotBottom, plotRight, plotBottom, stroke: "#555")
         out += SVG.line(plotLeft, plotTop, plotLeft, plotBottom, stroke: "#555")
-        for t in y.ticks {
+        for (t, label) in y.ticks() {
             out += SVG.line(plotLeft - 4, y(t), plotLeft, y(t), stroke: "#555")
             out += SVG.line(plotLeft, y(t), plotRight, y(t), stroke: "#eee")
-            out += SVG.text(plotLeft - 6, y(t) + 4, Format.number(Double(String(format: "%.4g", t)) ?? t), anchor: "end", size: 10)
+            out += SVG.text(plotLeft - 6, y(t) + 4, label, anchor: "end", size: 10)
         }
-        for (value, label) in xTicks ?? x.ticks.map({ ($0, Format.number(Double(String(format: "%.4g", $0)) ?? $0)) }) {
+        for (value, label) in xTicks ?? x.ticks(integers: integerX).map({ ($0.value, $0.label) }) {
             out += SVG.line(x(value), plotBottom, x(value), plotBottom + 4, stroke: "#555")
             out += SVG.text(x(value), plotBottom + 15, label, size: 10)
         }

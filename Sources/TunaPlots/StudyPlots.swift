@@ -45,7 +45,7 @@ public enum StudyPlots {
             x: Scale(low: -0.5, high: max(Double(numbers.max() ?? 0) + 0.5, 1), from: Frame.left, to: width - Frame.right),
             y: Scale(values: values, from: height - Frame.bottom, to: Frame.top))
         var out = SVG.open(kind: "history", title: "Optimisation history", width: width, height: height, marks: drawn.count)
-        out += frame.axes(xLabel: "trial", yLabel: s.study.metric)
+        out += frame.axes(xLabel: "trial", yLabel: s.study.metric, integerX: true)
         // Best so far over every complete trial (not only the drawn ones).
         var best: Double?
         var steps: [(Double, Double)] = []
@@ -142,7 +142,7 @@ public enum StudyPlots {
         let vx = left + gap * Double(columns - 1)
         out += SVG.line(vx, top, vx, bottom, stroke: "#444")
         out += SVG.text(vx, 14, s.study.metric, size: 10)
-        for t in valueScale.ticks { out += SVG.text(vx - 3, valueScale(t) + 3, Format.number(Double(String(format: "%.4g", t)) ?? t), anchor: "end", size: 9) }
+        for (t, label) in valueScale.ticks() { out += SVG.text(vx - 3, valueScale(t) + 3, label, anchor: "end", size: 9) }
         out += "</svg>"
         return RenderedPlot(kind: "parallel", title: "Parallel coordinates", svg: out, marks: drawn.count, note: capNote(drawn.count, of: s.complete.count))
     }
@@ -165,8 +165,8 @@ public enum StudyPlots {
             out += "<g class=\"panel\" data-param=\"\(SVG.escape(axis.name))\">"
             out += SVG.line(l, b, r, b, stroke: "#555") + SVG.line(l, t, l, b, stroke: "#555")
             out += SVG.text((l + r) / 2, oy + panelHeight - 6, String(axis.name.prefix(28)), size: 10)
-            for tick in [y.ticks[0], y.ticks[2], y.ticks[4]] {
-                out += SVG.text(l - 4, y(tick) + 3, Format.number(Double(String(format: "%.3g", tick)) ?? tick), anchor: "end", size: 9)
+            for (tick, label) in y.ticks(count: 3) {
+                out += SVG.text(l - 4, y(tick) + 3, label, anchor: "end", size: 9)
             }
             for (p, label) in axis.ticks { out += SVG.text(l + p * (r - l), b + 12, String(label.prefix(10)), size: 9) }
             for trial in drawn {
@@ -253,7 +253,7 @@ public enum StudyPlots {
             width: width, height: height, x: Scale(low: 0, high: max(maxX, 1), from: Frame.left, to: width - Frame.right),
             y: Scale(values: all.map(\.y), from: height - Frame.bottom, to: Frame.top))
         var out = SVG.open(kind: "curves", title: "Learning curves", width: width, height: height, marks: s.curves.count)
-        out += frame.axes(xLabel: s.epochsPerFold == nil ? "step" : "epoch (one line per fold)", yLabel: s.study.metric)
+        out += frame.axes(xLabel: s.epochsPerFold == nil ? "step" : "epoch (one line per fold)", yLabel: s.study.metric, integerX: true)
         let best = s.complete.min { s.study.direction.isBetter($0.value ?? 0, than: $1.value ?? 0) }?.number
         for curve in s.curves {
             let color = curve.number == best ? "#d62728" : (curve.state == .pruned ? "#ff7f0e" : (curve.state == .running ? "#2ca02c" : "#1f77b4"))

@@ -155,11 +155,22 @@ public struct FailedMessage: Codable, Sendable, Equatable {
     /// fetched or stored), so another attempt may succeed. A configuration that diverges or a
     /// program that exits with an error fails the same way every time: it is not retried.
     public var retryable: Bool?
-    public init(trialID: Int64, error: String, retryable: Bool? = nil) {
+    /// True when the objective diverged (a non-finite loss or value): the configuration is bad,
+    /// and the sampler learns it as the worst outcome (the stored error starts with
+    /// ``divergedPrefix``, which is how the flag survives a restart).
+    public var diverged: Bool?
+    public init(trialID: Int64, error: String, retryable: Bool? = nil, diverged: Bool? = nil) {
         self.trialID = trialID
         self.error = error
         self.retryable = retryable
+        self.diverged = diverged
     }
+
+    /// How a diverged trial's stored error begins.
+    public static let divergedPrefix = "diverged: "
+
+    /// Whether a stored error is that of a diverged trial.
+    public static func isDiverged(error: String?) -> Bool { error?.hasPrefix(divergedPrefix) ?? false }
 }
 
 /// Scheduler → worker: stop after the current message.

@@ -24,17 +24,25 @@ public final class ActiveStudy {
     private(set) var running: [Int64: Trial] = [:]
     /// Trials waiting for a worker (requeued after a lost worker), oldest first.
     private(set) var waiting: [Int64] = []
-    /// Stopped by `tuna stop`: no new trials are handed out.
-    public internal(set) var stopped = false
+    /// Stopped by `tuna stop`: no new trials are handed out, and proposals made before the
+    /// stop are dropped (a resumed study asks afresh, knowing what finished meanwhile).
+    public internal(set) var stopped = false {
+        didSet { if stopped { dropProposals() } }
+    }
+    /// Proposals asked off the loop's thread (see `SamplerThread`), waiting for workers.
+    let proposals: ProposalQueue?
     /// The data file, sent to workers that do not have it cached.
     let dataset: StoredDataset?
 
-    init(study: Study, record: StudyRecord, budget: Int, store: any TrialStore, dataset: StoredDataset?) throws {
+    init(study: Study, record: StudyRecord, budget: Int, store: any TrialStore, dataset: StoredDataset?,
+         sampler: (any Sampler)? = nil, serial: Int = 0, asksOffThread: Bool = true) throws {
         self.study = study
         self.record = record
         self.budget = budget
         self.dataset = dataset
-        sampler = study.search.algorithm.make(seed: study.search.seed)
+        let sampler = sampler ?? study.search.algorithm.make(seed: study.search.seed)
+        self.sampler = sampler
+        proposals = asksOffThread && ProposalQueue.asksOffThread(sampler) ? ProposalQueue(serial: serial) : nil
         pruner = (study.search.pruner ?? .none).pruner
         keepsHistory = sampler.needsHistory || !(pruner is NopPruner)
         for trial in try store.trials(study: record.id, states: nil) {
@@ -45,7 +53,9 @@ public final class ActiveStudy {
                 if keepsHistory {
                     for point in try store.intermediateValues(trial: trial.id) { steps[point.step] = point.value }
                 }
-                remember(Trial(number: trial.number, state: Self.state(trial.state), params: params, value: trial.value, intermediateValues: steps))
+                remember(Trial(
+                    number: trial.number, state: Self.state(trial.state), params: params, value: trial.value,
+                    intermediateValues: steps, diverged: trial.state == .fail && FailedMessage.isDiverged(error: trial.error)))
             case .waiting:
                 waiting.append(trial.id)
             case .running:
@@ -97,14 +107,16 @@ public final class ActiveStudy {
             record = try store.markRunning(trial: waiting.removeFirst(), worker: worker)
         } else {
             guard finishedCount + running.count < budget, !isOutOfTime else { return nil }
-            let context = SamplingContext(
-                space: study.search.space, direction: study.search.direction, history: history,
-                running: Array(running.values.map(\.params)), trialNumber: finishedCount + running.count)
             let params: Parameters
-            do {
-                params = try sampler.ask(context)
-            } catch SamplerError.exhausted {
-                return nil
+            if let proposals {
+                guard let next = proposals.next() else { return nil }
+                params = next
+            } else {
+                do {
+                    params = try sampler.ask(samplingContext())
+                } catch SamplerError.exhausted {
+                    return nil
+                }
             }
             let created = try store.createTrial(study: self.record.id, params: ParameterCodec.json(params))
             record = try store.markRunning(trial: created.id, worker: worker)
@@ -115,6 +127,47 @@ public final class ActiveStudy {
             trialID: record.id, study: study.name, number: record.number, attempt: record.attempts, params: params,
             studyText: includeText ? study.text : nil, studyFile: study.file, studyHash: study.hash,
             datasetHash: dataset?.hash)
+    }
+
+    /// What the sampler is told: finished trials, and as running both the trials workers hold
+    /// and the proposals queued for them (so a new proposal keeps away from those too); the
+    /// trial number is the one the next new trial gets when the queue is served in order.
+    func samplingContext() -> SamplingContext {
+        let queued = proposals?.queued ?? []
+        var pending = Array(running.values.map(\.params))
+        pending += queued
+        return SamplingContext(
+            space: study.search.space, direction: study.search.direction, history: history,
+            running: pending, trialNumber: finishedCount + running.count + waiting.count + queued.count)
+    }
+
+    /// New trials the budget still allows beyond those running, waiting and queued.
+    var unaskedBudget: Int {
+        budget - finishedCount - running.count - waiting.count - (proposals?.queued.count ?? 0)
+    }
+
+    /// A job for the sampler thread when the queue is short of `wanted` proposals and no ask is
+    /// in flight (one at a time per study, so no two asks propose from the same snapshot).
+    func proposalJob(wanted: Int, now: Date = Date()) -> SamplerThread.Job? {
+        guard let proposals, !stopped, !isDone, !isOutOfTime, proposals.canAsk(now: now) else { return nil }
+        let count = min(wanted - proposals.queued.count, unaskedBudget, ProposalQueue.maximumBatch)
+        guard count > 0 else { return nil }
+        proposals.asking(count)
+        return SamplerThread.Job(
+            study: proposals.serial, generation: proposals.generation, sampler: sampler, context: samplingContext(), count: count)
+    }
+
+    /// Takes the sampler thread's answer; stale answers (asked before a stop, or for a study
+    /// with nothing left to start) are dropped. Returns a line to log, if any.
+    func receive(_ answer: SamplerThread.Answer, now: Date = Date()) -> String? {
+        guard let proposals else { return nil }
+        let usable = stopped || isDone || isOutOfTime ? 0 : max(0, unaskedBudget)
+        return proposals.receive(answer, keep: usable, now: now).map { "study \(study.name): \($0)" }
+    }
+
+    /// Forgets queued proposals and any answer still in flight.
+    func dropProposals() {
+        proposals?.drop()
     }
 
     /// The value a running trial reported at its latest step, if any.
@@ -137,7 +190,8 @@ public final class ActiveStudy {
         remember(Trial(
             number: record.number, state: Self.state(record.state),
             params: ParameterCodec.parameters(record.params, space: study.search.space), value: record.value,
-            intermediateValues: steps))
+            intermediateValues: steps, diverged: record.state == .fail && FailedMessage.isDiverged(error: record.error)))
+        if isDone { dropProposals() }
     }
 
     func requeued(_ id: Int64) {
@@ -179,5 +233,13 @@ enum ParameterCodec {
             }
         }
         return params
+    }
+}
+
+extension ActiveStudy {
+    /// Asks answered on the sampler thread and their total time (zero for samplers asked on
+    /// the loop's thread).
+    public var samplerAsks: (count: Int, seconds: Double) {
+        (proposals?.answered ?? 0, proposals?.askSeconds ?? 0)
     }
 }

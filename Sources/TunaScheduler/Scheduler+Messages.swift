@@ -163,7 +163,7 @@ extension Scheduler {
             guard let study = study(owning: result.trialID, worker: worker, what: "a result") else { return }
             workers[identity]?.trialID = nil
             guard result.value.isFinite else {
-                try finish(result.trialID, .fail(error: "the objective's value is not a finite number (\(result.value))"), study: study)
+                try finish(result.trialID, .fail(error: FailedMessage.divergedPrefix + "the objective's value is not a finite number (\(result.value))"), study: study)
                 return
             }
             let folds = zip(result.foldValues.indices, result.foldValues).map { index, value in
@@ -182,7 +182,12 @@ extension Scheduler {
             let failure = try envelope.decode(FailedMessage.self)
             guard let study = study(owning: failure.trialID, worker: worker, what: "a failure") else { return }
             workers[identity]?.trialID = nil
-            let reason = String(failure.error.prefix(4000))
+            var reason = String(failure.error.prefix(4000))
+            // A diverged configuration is marked in the stored error, so the sampler hears it
+            // (now and after a restart) as the worst outcome: see ActiveStudy.trial(from:).
+            if failure.diverged == true, !FailedMessage.isDiverged(error: reason) {
+                reason = FailedMessage.divergedPrefix + reason
+            }
             if failure.retryable == true {
                 try retryOrFail(failure.trialID, study: study, error: reason)
             } else {
@@ -284,6 +289,7 @@ extension Scheduler {
             if let trial = worker.trialID { try requeue(trial, reason: "worker \(worker.name) went silent") }
         }
         for identity in workers.keys where workers[identity]?.ready == true { try assignWork(to: identity) }
+        askAhead()
     }
 
     func send(_ identity: [UInt8], _ envelope: Envelope) {

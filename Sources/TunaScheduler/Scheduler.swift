@@ -36,6 +36,9 @@ public final class Scheduler {
         /// The largest message a peer may send (a submitted data file travels in one); a larger
         /// one closes that peer's connection before it is read into memory.
         public var maxMessageBytes: Int64
+        /// Whether samplers that read the history are asked on the sampler thread (the default)
+        /// or on the loop's thread, as before it existed (for benchmarks that compare the two).
+        public var asksOffThread = true
         /// Whether control clients may submit and stop studies (`tuna daemon`), or only ask for
         /// status (`tuna run`, whose workers may run commands of the study it was given).
         public var acceptsSubmissions: Bool
@@ -90,6 +93,13 @@ public final class Scheduler {
     public var onTrialFinished: ((ActiveStudy, TrialRecord) -> Void)?
     /// When set, dispatch latencies are recorded (the daemon benchmark).
     public var dispatchLatencies: LatencyRecorder?
+    /// Runs the asks of samplers that read the history, made with the first such study.
+    var samplerThread: SamplerThread?
+    /// Numbers the studies for the sampler thread's answers (a replaced study gets a new one).
+    var studySerials = 0
+    /// Makes a study's sampler; nil means the one its file names. Tests put a slow or blocking
+    /// sampler here.
+    var makeSampler: ((Study) -> any Sampler)?
 
     public init(store: any TrialStore, options: Options) throws {
         self.store = store
@@ -117,6 +127,7 @@ public final class Scheduler {
     var privateFolder: URL?
 
     deinit {
+        samplerThread?.shutdown()
         authenticator?.stop()
         if let privateFolder { try? FileManager.default.removeItem(at: privateFolder) }
     }
@@ -171,7 +182,11 @@ public final class Scheduler {
                 direction: study.search.direction == .minimize ? .minimize : .maximize,
                 metric: study.search.metric, trialBudget: budget, settings: settings))
         }
-        let active = try ActiveStudy(study: study, record: record, budget: budget, store: store, dataset: dataset)
+        studySerials += 1
+        let active = try ActiveStudy(
+            study: study, record: record, budget: budget, store: store, dataset: dataset,
+            sampler: makeSampler?(study), serial: studySerials, asksOffThread: options.asksOffThread)
+        if active.proposals != nil && samplerThread == nil { samplerThread = try SamplerThread() }
         studies.append(active)
         return active
     }
@@ -240,7 +255,9 @@ public final class Scheduler {
     /// arrived, then sends heartbeats, reaps silent workers and serves idle ones. Tests drive
     /// the scheduler with it, one turn at a time.
     public func step(timeoutMilliseconds: Int32) throws {
-        if let message = try socket.receiveWithUser(timeoutMilliseconds: timeoutMilliseconds) {
+        let ready = try poll([socket], fds: samplerThread.map { [$0.wakeRead] } ?? [], timeoutMilliseconds: timeoutMilliseconds)
+        if ready.count > 1 && ready[1] { takeProposals() }
+        if ready[0], let message = try socket.receiveWithUser(timeoutMilliseconds: 0) {
             // Everything that arrived together is written in one transaction: a SQLite
             // commit costs about as much as all the rest of a trial's bookkeeping. Replies
             // go out inside it, which is safe: a worker acts on a trial only after it is
@@ -331,7 +348,7 @@ public final class Scheduler {
 public final class LatencyRecorder {
     public private(set) var samples: [Double] = []
     public init() { samples.reserveCapacity(10_000) }
-    func record(_ seconds: Double) { samples.append(seconds) }
+    public func record(_ seconds: Double) { samples.append(seconds) }
 
     /// The `q`-quantile (0...1) of the recorded latencies.
     public func quantile(_ q: Double) -> Double {

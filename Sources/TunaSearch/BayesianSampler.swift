@@ -14,9 +14,15 @@ public enum ParallelStrategy: String, Sendable, Hashable, Codable {
 ///
 /// - The first `startupTrials` suggestions are scrambled Sobol' points (a space-filling design).
 /// - Then: inputs scaled to the unit cube (log where declared; see ``FeatureEncoding``),
-///   losses standardised (zero mean, unit variance), a Matérn-5/2 ARD GP with hyperparameters
+///   losses warped and standardised (``OutputWarping``) with the GP's prior mean one standard
+///   deviation above their mean (`pessimism`), a Matérn-5/2 ARD GP with hyperparameters
 ///   fitted by maximum a posteriori marginal likelihood (``GPFitter``), running trials added as
-///   fake observations (``ParallelStrategy``), and log EI maximised by ``AcquisitionOptimizer``.
+///   fake observations (``ParallelStrategy``), and log EI maximised by ``AcquisitionOptimizer``
+///   inside a trust region around the best trial (``TrustRegion``), never on a point already
+///   evaluated or running.
+///
+/// The defaults were chosen on `tuna bench search --suite` (docs/DESIGN.md has the table):
+/// before them, most proposals sat on a bound of the box and some repeated the incumbent.
 ///
 /// Cost control for long studies (the suggestion budget is 20 ms at 200 trials): the model
 /// conditions on at most `maxModelPoints` observations and the hyperparameters are fitted on at
@@ -32,12 +38,25 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
     public var hyperparameterRestarts: Int
     public var candidates: Int
     public var minimumNoise: Double
+    /// Whether losses are warped (Yeo–Johnson) before the fit; see ``OutputWarping``.
+    public var warpOutputs: Bool
+    public var lengthscalePrior: LengthscalePrior
+    /// Where the GP's prior mean sits, in standard deviations above the mean loss.
+    public var pessimism: Double
+    /// Whether the acquisition is maximised inside a trust region around the best trial
+    /// (``TrustRegion``) rather than over the whole box.
+    public var trustRegion: Bool
 
     public init(
         seed: UInt64 = 0, startupTrials: Int = 10, parallelStrategy: ParallelStrategy = .krigingBeliever,
         maxModelPoints: Int = 300, maxFitPoints: Int = 64, hyperparameterRestarts: Int = 3,
-        candidates: Int = 1024, minimumNoise: Double = 1e-8
+        candidates: Int = 1024, minimumNoise: Double = 1e-8, warpOutputs: Bool = true,
+        lengthscalePrior: LengthscalePrior = .optuna, pessimism: Double = 1, trustRegion: Bool = true
     ) {
+        self.trustRegion = trustRegion
+        self.pessimism = pessimism
+        self.warpOutputs = warpOutputs
+        self.lengthscalePrior = lengthscalePrior
         self.seed = seed
         self.startupTrials = startupTrials
         self.parallelStrategy = parallelStrategy
@@ -50,13 +69,21 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
 
     public func ask(_ context: SamplingContext) throws -> Parameters {
         let space = context.space
-        let ordered = try space.orderedParameters()
+        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        guard let model = try model(context, rng: &rng) else { return try SobolSampler(seed: seed).ask(context) }
+        let f = model.maximize(rng: &rng)
+        return model.encoding.decode(f, space: space, ordered: try space.orderedParameters())
+    }
+
+    /// What an ask builds before it searches: the GP conditioned on the observations and the
+    /// running trials' lies, and where the acquisition may look. Nil during the Sobol' start-up.
+    /// `ask` maximises it once; `askBatch` maximises it once and then picks the rest greedily,
+    /// so a batch's first point is exactly `ask`'s.
+    func model(_ context: SamplingContext, rng: inout SeededGenerator) throws -> FittedModel? {
+        let space = context.space
         let observations = context.observations
         let encoding = FeatureEncoding(space: space)
-        if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 {
-            return try SobolSampler(seed: seed).ask(context)
-        }
-        var rng = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: context.trialNumber))
+        if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 { return nil }
         let d = encoding.dimensions
         let categorical = encoding.categoricalMask
 
@@ -65,14 +92,12 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
         rows.sort { $0.y < $1.y }
         rows = Self.subsample(rows, limit: maxModelPoints, rng: &rng)
 
-        // Standardise.
+        // Standardise, or warp and standardise (see OutputWarping).
         let ys = rows.map(\.y)
-        let mean = ys.reduce(0, +) / Double(ys.count)
-        var variance = 0.0
-        for y in ys { variance += (y - mean) * (y - mean) }
-        let sd = (variance / Double(ys.count)).squareRoot()
-        let scale = sd > 1e-300 ? sd : 1
-        let z = ys.map { ($0 - mean) / scale }
+        // The GP's prior mean sits `pessimism` standard deviations above the mean loss: far from
+        // every observation the model expects a bad loss, not an average one, so expected
+        // improvement stops chasing variance into the corners of the box.
+        let z = (warpOutputs ? OutputWarping.warp(ys).values : OutputWarping.standardise(ys)).map { $0 - pessimism }
 
         // Fit hyperparameters on a subset.
         let fitRows = Self.subsample(Array(zip(rows.map(\.f), z)).map { (f: $0.0, y: $0.1) }, limit: maxFitPoints, rng: &rng)
@@ -81,15 +106,15 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
         let long = rows.count > 100
         let fitter = GPFitter(
             restarts: long ? min(hyperparameterRestarts, 2) : hyperparameterRestarts,
-            maxIterations: long ? 40 : 60, minimumNoise: minimumNoise)
+            maxIterations: long ? 40 : 60, minimumNoise: minimumNoise, lengthscalePrior: lengthscalePrior)
         let hyper = fitter.fit(
             x: fitRows.flatMap(\.f), y: fitRows.map(\.y), d: d, categorical: categorical, rng: &rng)
 
         var x = rows.flatMap(\.f)
         var y = z
         var gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
+        let worst = z.max() ?? 0
         if !context.running.isEmpty {
-            let worst = z.max() ?? 0
             for params in context.running {
                 let f = encoding.encode(params)
                 let lie = parallelStrategy == .krigingBeliever ? gp.predict(f).mean : worst
@@ -99,8 +124,6 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
             gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
         }
 
-        // Lies count as observations: a believed improvement raises the bar for the next point.
-        let best = y.min() ?? 0
         // Candidate evaluation costs O(n²) each; past 100 observations fewer global candidates
         // suffice (the model is dense and refinement starts near the incumbents anyway).
         let global = long ? max(candidates * 100 / rows.count, 256) : candidates
@@ -111,9 +134,40 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
             optimizer.localStarts = 2
             optimizer.refineIterations = 30
         }
-        let incumbents = rows.prefix(5).map(\.f)
-        let f = optimizer.maximize(gp: gp, encoding: encoding, best: best, incumbents: incumbents, rng: &rng)
-        return encoding.decode(f, space: space, ordered: ordered)
+        let region = trustRegion
+            ? TrustRegion.box(
+                losses: observations.map(\.loss), startup: startupTrials, center: rows[0].f,
+                hyper: hyper, categorical: categorical)
+            : nil
+        return FittedModel(
+            gp: gp, encoding: encoding, optimizer: optimizer,
+            // Lies count as observations: a believed improvement raises the bar for the next point.
+            best: y.min() ?? 0, lie: parallelStrategy == .krigingBeliever ? nil : worst,
+            incumbents: rows.prefix(5).map(\.f),
+            // Every evaluated and running point, not only those the model kept: none is proposed again.
+            observed: observations.map { encoding.encode($0.params) } + context.running.map { encoding.encode($0) },
+            region: region, globalCandidates: global)
+    }
+
+    /// The model of one ask and where its acquisition searches (see `model(_:rng:)`).
+    struct FittedModel {
+        var gp: GaussianProcess
+        var encoding: FeatureEncoding
+        var optimizer: AcquisitionOptimizer
+        var best: Double
+        /// The constant liar's value for points proposed but not evaluated; nil for the kriging believer.
+        var lie: Double?
+        var incumbents: [[Double]]
+        var observed: [[Double]]
+        var region: (lower: [Double], upper: [Double])?
+        var globalCandidates: Int
+
+        /// The log-EI maximiser inside the region, away from every observed point (encoded).
+        func maximize(rng: inout SeededGenerator) -> [Double] {
+            optimizer.maximize(
+                gp: gp, encoding: encoding, best: best, incumbents: incumbents, observed: observed, region: region,
+                rng: &rng)
+        }
     }
 
     /// At most `limit` rows of a best-first list: the best `limit/2`, then an even seeded

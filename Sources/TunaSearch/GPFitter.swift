@@ -16,6 +16,11 @@ struct GPFitter {
     var restarts = 3
     var maxIterations = 60
     var minimumNoise = 1e-6
+    var lengthscalePrior = LengthscalePrior.optuna
+
+    /// Mean of log ℓ under the dimension-scaled prior: √2 + ½ log d (Hvarfner et al. 2024,
+    /// BoTorch's default since 0.12), on inputs scaled to the unit cube.
+    static func logLengthscaleMean(d: Int) -> Double { 2.0.squareRoot() + 0.5 * log(Double(max(d, 1))) }
 
     /// Layout of the optimisation vector θ: d log-inverse-squared-lengthscales, log signal
     /// variance, log(noise − minimumNoise).
@@ -90,9 +95,20 @@ struct GPFitter {
         }
         // Log priors and their gradients in θ.
         var prior = 0.0
-        for c in 0..<d {
-            prior += -(0.1 / w[c] + 0.1 * w[c])
-            grad[c] += 0.1 / w[c] - 0.1 * w[c]
+        switch lengthscalePrior {
+        case .optuna:
+            for c in 0..<d {
+                prior += -(0.1 / w[c] + 0.1 * w[c])
+                grad[c] += 0.1 / w[c] - 0.1 * w[c]
+            }
+        case .dimensionScaled:
+            // log ℓ ~ N(μ, 3) with log ℓ = −θ/2.
+            let mu = Self.logLengthscaleMean(d: d)
+            for c in 0..<d {
+                let a = -theta[c] / 2 - mu
+                prior += -a * a / 6
+                grad[c] += a / 6
+            }
         }
         prior += log(sv) - sv
         grad[d] += 1 - sv
@@ -124,9 +140,12 @@ struct GPFitter {
     func fit(x: [Double], y: [Double], d: Int, categorical: [Bool], rng: inout SeededGenerator) -> GPHyperparameters {
         let n = y.count
         let distances = Self.distanceMatrices(x: x, n: n, d: d, categorical: categorical)
-        let lower = [Double](repeating: log(1e-2), count: d) + [log(0.05), log(1e-10)]
+        // Lengthscales between 0.01 and 100 (the prior, not the box, keeps them sensible).
+        let lower = [Double](repeating: log(1e-4), count: d) + [log(0.05), log(1e-10)]
         let upper = [Double](repeating: log(1e4), count: d) + [log(20.0), log(1.0)]
-        var starts: [[Double]] = [[Double](repeating: 0, count: d) + [0, log(1e-3)]]
+        // The first start at the prior's centre (ℓ = 1 for Optuna's prior).
+        let centre = lengthscalePrior == .dimensionScaled ? -2 * Self.logLengthscaleMean(d: d) : 0
+        var starts: [[Double]] = [[Double](repeating: centre, count: d) + [0, log(1e-3)]]
         for _ in 1..<max(restarts, 1) {
             var t = (0..<d).map { _ in log(0.3) + rng.nextDouble() * (log(100.0) - log(0.3)) }
             t += [log(0.5) + rng.nextDouble() * log(4.0), log(1e-6) + rng.nextDouble() * (log(1e-1) - log(1e-6))]
@@ -142,4 +161,14 @@ struct GPFitter {
         }
         return hyperparameters(from: best?.x ?? starts[0], d: d)
     }
+}
+
+/// The prior on the GP's lengthscales.
+public enum LengthscalePrior: String, Sendable, Hashable, Codable {
+    /// Optuna's: −(0.1/w + 0.1w) on each inverse squared lengthscale w (mode at ℓ = 1).
+    case optuna
+    /// Log-normal with a mean growing with the dimension (BoTorch's default): long lengthscales
+    /// unless the data say otherwise, so that the variance far from the data, and with it the
+    /// pull of expected improvement towards the box's bounds, stays moderate.
+    case dimensionScaled = "dimension_scaled"
 }

@@ -21,12 +21,23 @@ public struct SamplingContext: Sendable, Hashable, Codable {
         self.trialNumber = trialNumber ?? (history.count + running.count)
     }
 
-    /// Complete trials with finite values, as (params, loss) with the loss to be minimised.
+    /// Complete trials with finite values, as (params, loss) with the loss to be minimised, and
+    /// diverged failures with the worst loss of the complete ones.
+    ///
+    /// A diverged configuration (a learning rate that blows the loss up) fails the same way
+    /// every time; left out, it looks unexplored to the model and is proposed again. As the
+    /// worst loss seen it pushes the model away from that region without distorting the scale
+    /// of the others (an infinite or huge stand-in would). With no complete trial yet there is
+    /// no scale, and diverged trials are left out.
     public var observations: [(params: Parameters, loss: Double)] {
-        history.compactMap { t in
+        var out: [(params: Parameters, loss: Double)] = history.compactMap { t in
             guard t.isUsable, let v = t.value else { return nil }
             return (t.params, direction.loss(v))
         }
+        if let worst = out.map(\.loss).max() {
+            for t in history where t.isDivergedFailure { out.append((t.params, worst)) }
+        }
+        return out
     }
 }
 

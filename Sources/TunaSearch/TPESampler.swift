@@ -92,7 +92,8 @@ public struct TPESampler: Sampler, Codable, Hashable {
     /// Good and bad finished trials, each in trial-number order (as Optuna weights them).
     ///
     /// Complete trials rank by loss; pruned ones after them, those that got further first, then
-    /// by their last intermediate value; pruned trials that reported nothing rank last.
+    /// by their last intermediate value; pruned trials that reported nothing rank last; diverged
+    /// failures are always bad.
     func split(_ context: SamplingContext) -> (good: [Trial], bad: [Trial]) {
         let dir = context.direction
         let complete = context.history.filter(\.isUsable).sorted {
@@ -112,7 +113,10 @@ public struct TPESampler: Sampler, Codable, Hashable {
         let ranked = complete + pruned
         let nGood = Self.gamma(ranked.count)
         let good = ranked.prefix(nGood).sorted { $0.number < $1.number }
-        let bad = ranked.dropFirst(nGood).sorted { $0.number < $1.number }
+        // Diverged failures are the worst outcomes: always bad, so g(x) is high where they
+        // were and l(x)/g(x) steers away from them.
+        let diverged = context.history.filter(\.isDivergedFailure)
+        let bad = (ranked.dropFirst(nGood) + diverged).sorted { $0.number < $1.number }
         return (good, bad)
     }
 

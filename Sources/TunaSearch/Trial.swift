@@ -30,20 +30,41 @@ public struct Trial: Sendable, Hashable, Codable {
     public var value: Double?
     /// Reported intermediate values (per epoch or per fold), by step.
     public var intermediateValues: [Int: Double]
+    /// A failed trial whose objective diverged (a non-finite loss): the configuration itself is
+    /// bad, so samplers count it as the worst outcome seen (see
+    /// ``SamplingContext/observations``) instead of ignoring it and proposing it again.
+    public var diverged: Bool
 
     public init(
         number: Int, state: TrialState, params: Parameters, value: Double? = nil,
-        intermediateValues: [Int: Double] = [:]
+        intermediateValues: [Int: Double] = [:], diverged: Bool = false
     ) {
         self.number = number
         self.state = state
         self.params = params
         self.value = value
         self.intermediateValues = intermediateValues
+        self.diverged = diverged
+    }
+
+    private enum CodingKeys: String, CodingKey { case number, state, params, value, intermediateValues, diverged }
+
+    /// Snapshots written before `diverged` existed read as not diverged.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(Int.self, forKey: .number)
+        state = try c.decode(TrialState.self, forKey: .state)
+        params = try c.decode(Parameters.self, forKey: .params)
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
+        intermediateValues = try c.decodeIfPresent([Int: Double].self, forKey: .intermediateValues) ?? [:]
+        diverged = try c.decodeIfPresent(Bool.self, forKey: .diverged) ?? false
     }
 
     /// The largest step with a reported intermediate value.
     public var lastStep: Int? { intermediateValues.keys.max() }
+
+    /// A failed trial that diverged: model-based samplers learn from it as the worst outcome.
+    public var isDivergedFailure: Bool { state == .fail && diverged }
 
     /// A complete trial with a finite value: what model-based samplers learn from.
     public var isUsable: Bool {

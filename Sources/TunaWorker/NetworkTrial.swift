@@ -59,7 +59,7 @@ struct NetworkTrial {
                 fold.trainFeatures, trainTargets, epochs: plan.epochs, batchSize: plan.batchSize,
                 validationData: (fold.validationFeatures, validationTargets), callbacks: callbacks)
             if let reason = history.stopReason, reason.contains("loss became") {
-                throw TrialFailure(description: "fold \(fold.fold + 1): \(reason)")
+                throw TrialFailure(description: "fold \(fold.fold + 1): \(reason)", diverged: true)
             }
             let logs = try model.evaluate(fold.validationFeatures, validationTargets, batchSize: 256)
             var scores: [String: Double] = [:]

@@ -3,5 +3,10 @@
 /// message is stored with the trial.
 public struct TrialFailure: Error, CustomStringConvertible, Equatable {
     public var description: String
-    public init(description: String) { self.description = description }
+    /// The objective diverged (a NaN or infinite loss): reported so the sampler avoids the region.
+    public var diverged: Bool
+    public init(description: String, diverged: Bool = false) {
+        self.description = description
+        self.diverged = diverged
+    }
 }

@@ -246,7 +246,7 @@ public final class Worker {
                 // A diverged run's NaN is an outcome to report, not a number to send: JSON has no
                 // NaN, and a result that cannot be encoded would leave the trial running forever.
                 guard result.value.isFinite else {
-                    throw TrialFailure(description: "the objective's value is not a finite number (\(result.value))")
+                    throw TrialFailure(description: "the objective's value is not a finite number (\(result.value))", diverged: true)
                 }
                 do {
                     job.finish(try Envelope(.result, result))
@@ -254,7 +254,9 @@ public final class Worker {
                     throw TrialFailure(description: "the result cannot be encoded: \(error)")
                 }
             } catch {
-                let failure = FailedMessage(trialID: assignment.trialID, error: String("\(error)".prefix(4000)))
+                let diverged = (error as? TrialFailure)?.diverged == true
+                let failure = FailedMessage(
+                    trialID: assignment.trialID, error: String("\(error)".prefix(4000)), diverged: diverged ? true : nil)
                 job.finish(try? Envelope(.failed, failure), failed: true)
             }
         }

@@ -141,6 +141,29 @@ import Testing
                 && weights["bidirectional_1/forward/kernel"] == [2, 12], "\(weights)")
     }
 
+    /// GunPoint's series are z-normalised already; scaled and shifted per row, they show whether
+    /// the graph normalises each row (`{normalize: per_series}`) as `tuna predict` does.
+    @Test func perSeriesNormalisationMatchesOnnxruntime() throws {
+        guard let python = try Self.python() else { return }
+        let workspace = try Workspace()
+        let original = try String(contentsOfFile: Self.datasets + "/gunpoint_train.csv", encoding: .utf8)
+        let lines = original.split(separator: "\n")
+        let rescaled = lines.dropFirst().enumerated().map { row, line in
+            let cells = line.split(separator: ",")
+            let series = cells.dropLast().map { cell in String((Double(cell) ?? 0) * Double(1 + 3 * (row % 5)) + Double(10 * (row % 3)) - 10) }
+            return (series + [String(cells.last ?? "")]).joined(separator: ",")
+        }
+        let data = try workspace.write("gunpoint_rescaled.csv", ([String(lines[0])] + rescaled).joined(separator: "\n") + "\n")
+        let study = Self.study(
+            "onnx-per-series", data: "gunpoint_train.csv", extra: ", task: classification",
+            preprocess: "[{normalize: per_series}]",
+            layers: "[{dense: {units: 16, activation: tanh}}, {dense: {units: 2, activation: softmax}}]", epochs: 10)
+        let (difference, _) = try Self.roundTrip(
+            workspace, python: python, name: "onnx-per-series",
+            study: study.replacingOccurrences(of: Self.datasets + "/gunpoint_train.csv", with: data), data: data)
+        #expect(difference < 1e-4)
+    }
+
     /// Attention spelled out as MatMul/Softmax: both positional embeddings, a post-norm GELU
     /// and a pre-norm Transformer block, and a causal attention with its own value width and
     /// output width, on GunPoint shortened by a strided convolution (50 steps) to keep it quick.

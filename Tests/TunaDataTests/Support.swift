@@ -24,15 +24,26 @@ enum Fixture {
             .deletingLastPathComponent().appendingPathComponent("datasets").appendingPathComponent(name).path
     }
 
-    /// Writes `text` to a fresh temporary file called `name` and returns its path.
+    /// Writes `text` to a fresh temporary file called `name` and returns its path. Each file gets
+    /// a folder of its own (tests run in parallel and reuse names) inside one folder per test
+    /// process, removed when the process exits.
     static func temporary(_ name: String, _ text: String) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-data-\(UUID().uuidString)")
+        let folder = temporaryRoot.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
         return url.path
     }
 }
+
+/// The folder `Fixture.temporary` writes into; `atexit` removes it, since swift-testing has no
+/// hook after the last test.
+private let temporaryRoot: URL = {
+    let root = FileManager.default.temporaryDirectory
+        .appendingPathComponent("tuna-data-tests-\(ProcessInfo.processInfo.processIdentifier)")
+    atexit { try? FileManager.default.removeItem(at: temporaryRoot) }
+    return root
+}()
 
 extension Dictionary where Key == String, Value == Any {
     func double(_ key: String) throws -> Double { try #require((self[key] as? NSNumber)?.doubleValue, "\(key)") }

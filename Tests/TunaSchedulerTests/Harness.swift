@@ -121,6 +121,8 @@ final class FakeWorker {
     unowned let harness: Harness
     /// Everything received that the test has not taken yet (heartbeats are dropped).
     var inbox: [Envelope] = []
+    /// Heartbeats received so far (they are counted, not kept).
+    private(set) var heartbeats = 0
 
     init(name: String, harness: Harness, identity: [UInt8]? = nil, curve: (CurveKeyPair, String)? = nil) throws {
         self.name = name
@@ -171,8 +173,14 @@ final class FakeWorker {
     private func drain() throws {
         while let frames = try socket.receive(timeoutMilliseconds: 0) {
             let envelope = try Envelope(frames: frames)
-            if envelope.type != .heartbeat { inbox.append(envelope) }
+            if envelope.type != .heartbeat { inbox.append(envelope) } else { heartbeats += 1 }
         }
+    }
+
+    /// Heartbeats received so far, after reading what has arrived.
+    func heartbeatsReceived() throws -> Int {
+        try drain()
+        return heartbeats
     }
 
     /// Turns the scheduler until a message of `type` arrives; takes and returns it.

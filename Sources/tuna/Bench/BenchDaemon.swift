@@ -6,9 +6,13 @@ import TunaSpec
 import TunaTemplate
 import TunaStore
 import TunaBase
+import TunaSearch
+import TunaTensor
 
-/// `tuna bench daemon`: the tuner's own overhead — a trivial objective (`sphere`), the random
-/// sampler, local worker processes, every trial through ZeroMQ and SQLite.
+/// `tuna bench daemon`: the tuner's own overhead — a trivial objective (`sphere`), local
+/// worker processes, every trial through ZeroMQ and SQLite. With `--simulate N` the workers are
+/// simulated instead (`tuna bench sim-workers`: many sockets in a few processes, each trial a
+/// wait of `--trial-ms`), which measures the scheduler with as many workers as a cluster has.
 struct BenchDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
@@ -18,7 +22,23 @@ struct BenchDaemon: ParsableCommand {
     @Option(help: "Local worker processes.") var workers = 2
     @Option(help: "Run for this many seconds instead of a trial count (a load test: memory is sampled and every trial accounted for).")
     var seconds: Double?
+    @Option(help: "The sampler (random, sobol, tpe, bayesian, auto).") var sampler = "random"
+    @Option(help: "Float parameters of the sphere objective.") var parameters = 2
+    @Option(help: "Simulated workers instead of worker processes (hosted 500 to a process).") var simulate: Int?
+    @Option(help: "With --simulate: each trial's duration in ms, or a range drawn per trial (500-2000).") var trialMs = "0"
+    @Option(help: "Heartbeat interval in seconds.") var heartbeat = 1.0
+    @Flag(help: "Ask the sampler on the dispatch loop's thread, as before the sampler thread (for comparisons).")
+    var samplerOnLoop = false
     @Flag(help: "One JSON object.") var json = false
+
+    func validate() throws {
+        guard SamplerKind(rawValue: sampler) != nil else {
+            throw ValidationError("unknown sampler '\(sampler)'; known: \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (1...64).contains(parameters) else { throw ValidationError("--parameters is between 1 and 64") }
+        if let simulate, !(1...10_000).contains(simulate) { throw ValidationError("--simulate is between 1 and 10000") }
+        _ = try TrialDuration(trialMs)
+    }
 
     func run() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tuna-bench-\(UUID().uuidString)")
@@ -27,19 +47,41 @@ struct BenchDaemon: ParsableCommand {
         let studyPath = folder.appendingPathComponent("sphere.yaml").path
         try """
             name: bench-sphere
-            objective: {function: sphere2}
+            objective: {function: sphere\(parameters)}
             search:
-              algorithm: random
+              algorithm: \(sampler)
               trials: \(seconds == nil ? trials : 10_000_000)
-              parameters: {x0: {float: [-5, 5]}, x1: {float: [-5, 5]}}
+              parameters: {\((0..<parameters).map { "x\($0): {float: [-5, 5]}" }.joined(separator: ", "))}
             """.write(toFile: studyPath, atomically: true, encoding: .utf8)
         let store = try SQLiteTrialStore(path: folder.appendingPathComponent("bench.sqlite").path)
-        let scheduler = try Scheduler(store: store, options: .init(bind: "tcp://127.0.0.1:*", exitWhenDone: true))
+        let dropped = DropCounter()
+        var options = Scheduler.Options(bind: "tcp://127.0.0.1:*", heartbeat: heartbeat, exitWhenDone: true, log: { dropped.note($0) })
+        options.asksOffThread = !samplerOnLoop
+        let scheduler = try Scheduler(store: store, options: options)
         let latencies = LatencyRecorder()
         scheduler.dispatchLatencies = latencies
-        try scheduler.add(try Study.loadChecked(path: studyPath))
-        let children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: 1)
-        defer { children.terminate() }
+        // As `tuna run` does: the GP's small matrices are fastest on one BLAS thread.
+        BLAS.setThreads(1)
+        let active = try scheduler.add(try Study.loadChecked(path: studyPath))
+        let workerCount = simulate ?? workers
+        let children: LocalWorkers
+        var simulated: [SimulatedHostProcess] = []
+        if let simulate {
+            children = try LocalWorkers(count: 0, endpoint: scheduler.endpoint, heartbeat: heartbeat)
+            let hosts = (simulate + 499) / 500
+            for host in 0..<hosts {
+                let count = simulate / hosts + (host < simulate % hosts ? 1 : 0)
+                simulated.append(try SimulatedHostProcess(
+                    endpoint: scheduler.endpoint, count: count, name: "sim\(host)", trialMs: trialMs, heartbeat: heartbeat,
+                    seconds: (seconds ?? 3600) + 60, seed: UInt64(host + 1)))
+            }
+        } else {
+            children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat)
+        }
+        defer {
+            children.terminate()
+            for host in simulated { host.terminate() }
+        }
         var firstTrial: Date?
         var finished = 0
         var memory: [Int] = residentMemoryBytes().map { [$0] } ?? []
@@ -59,6 +101,7 @@ struct BenchDaemon: ParsableCommand {
         let end = Date()
         let cpu = Self.cpuSeconds() - cpuBefore
         children.wait()
+        let reports = simulated.compactMap { $0.report() }
         if let rss = residentMemoryBytes() { memory.append(rss) }
         // Nothing lost: every result received is a COMPLETE row, and whatever was running when
         // the run stopped went back to WAITING.
@@ -69,14 +112,31 @@ struct BenchDaemon: ParsableCommand {
         let measured = max(finished - 1, 1)
         let seconds = end.timeIntervalSince(firstTrial ?? start)
         let rate = Double(measured) / seconds
-        if json {
-            let object: [String: Any] = [
-                "benchmark": "daemon", "trials": finished, "workers": workers, "trials_per_s": rate.rounded(),
-                "scheduler_cpu_ms_per_trial": cpu * 1000 / Double(max(finished, 1)),
-                "dispatch_p50_ms": latencies.quantile(0.5) * 1000, "dispatch_p99_ms": latencies.quantile(0.99) * 1000,
-                "wall_s": end.timeIntervalSince(start), "lost": lost, "requeued_at_stop": counts[.waiting] ?? 0,
-                "rss_mb": memory.map { Double($0) / 1_048_576 },
-            ]
+        let wall = end.timeIntervalSince(start)
+        let asks = active.samplerAsks
+        var object: [String: Any] = [
+            "benchmark": "daemon", "trials": finished, "workers": workerCount, "sampler": sampler, "trials_per_s": rate.rounded(),
+            "scheduler_cpu_ms_per_trial": cpu * 1000 / Double(max(finished, 1)), "scheduler_cpu_percent": 100 * cpu / wall,
+            "dispatch_p50_ms": latencies.quantile(0.5) * 1000, "dispatch_p99_ms": latencies.quantile(0.99) * 1000,
+            "wall_s": wall, "lost": lost, "requeued_at_stop": counts[.waiting] ?? 0,
+            "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count,
+            "sampler_asks": asks.count, "sampler_ask_mean_ms": asks.count > 0 ? asks.seconds * 1000 / Double(asks.count) : 0,
+        ]
+        if simulate != nil {
+            let idle = reports.reduce(0) { $0 + $1.idleSeconds }, busy = reports.reduce(0) { $0 + $1.busySeconds }
+            let seen = LatencyRecorder()
+            for report in reports { for ms in report.dispatchMs { seen.record(ms / 1000) } }
+            object["simulated_hosts"] = simulated.count
+            object["simulated_hosts_reporting"] = reports.count
+            object["trial_ms"] = trialMs
+            object["worker_idle_fraction"] = idle + busy > 0 ? idle / (idle + busy) : 0
+            object["worker_seen_dispatch_p50_ms"] = seen.quantile(0.5) * 1000
+            object["worker_seen_dispatch_p99_ms"] = seen.quantile(0.99) * 1000
+            object["worker_heartbeat_misses"] = reports.reduce(0) { $0 + $1.heartbeatMisses }
+            object["worker_longest_silence_s"] = reports.map(\.longestSilence).max() ?? 0
+        }
+        // The simulation's figures are many; they come as JSON only.
+        if json || simulate != nil {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -93,5 +153,53 @@ struct BenchDaemon: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}
+
+/// Counts the workers the scheduler dropped for silence (its log says so, one line each).
+final class DropCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var dropped = 0
+    func note(_ line: String) {
+        if line.contains("went silent") { lock.withLock { dropped += 1 } }
+    }
+    var count: Int { lock.withLock { dropped } }
+}
+
+/// One `tuna bench sim-workers` child, its JSON report read from its output when it ends.
+final class SimulatedHostProcess {
+    private let process = Process()
+    private let output = Pipe()
+    private let reader: Thread
+
+    init(endpoint: String, count: Int, name: String, trialMs: String, heartbeat: Double, seconds: Double, seed: UInt64) throws {
+        process.executableURL = try OwnExecutable.url()
+        process.arguments = ["bench", "sim-workers", "--connect", endpoint, "--count", "\(count)", "--name", name,
+                             "--trial-ms", trialMs, "--heartbeat", "\(heartbeat)", "--seconds", "\(seconds)", "--seed", "\(seed)"]
+        process.standardOutput = output
+        try process.run()
+        // Read as it comes, so a full pipe never blocks the child.
+        let handle = output.fileHandleForReading
+        let box = DataBox()
+        reader = Thread { box.data = handle.readDataToEndOfFile() }
+        self.box = box
+        reader.start()
+    }
+
+    private let box: DataBox
+    final class DataBox: @unchecked Sendable { var data = Data() }
+
+    /// The child's report, waiting up to 30 s for it to end.
+    func report() -> SimulatedReport? {
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        while !reader.isFinished && Date() < deadline { usleep(1000) }
+        guard let line = String(decoding: box.data, as: UTF8.self).split(separator: "\n").last else { return nil }
+        return try? JSONDecoder().decode(SimulatedReport.self, from: Data(line.utf8))
+    }
+
+    func terminate() {
+        if process.isRunning { process.terminate() }
     }
 }

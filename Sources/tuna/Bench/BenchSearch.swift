@@ -28,6 +28,24 @@ struct BenchSearch: ParsableCommand {
     @Flag(help: "One JSON object per line.")
     var json = false
 
+    @Flag(help: "Run the broad suite (25 functions, random instances per seed) instead of the three functions.")
+    var suite = false
+
+    @Option(help: "With --suite: only these suite functions, comma-separated.")
+    var only: String?
+
+    @Option(help: "With --suite: write the instances (for bench/search_suite.py) to this file and stop.")
+    var writeInstances: String?
+
+    @Option(help: "With --suite: reference results from bench/search_suite.py to fold in, comma-separated files.")
+    var reference: String?
+
+    @Option(help: "With --suite: save every curve and diagnostic as JSON to this file.")
+    var save: String?
+
+    @Option(help: "With --suite: show results saved earlier (--save), comma-separated files, instead of running the samplers.")
+    var load: String?
+
     /// Median regret at 50 evaluations of the best of Optuna 5's samplers and scikit-optimize
     /// on this machine (shared/bench/README.md; regret does not depend on machine speed).
     static let bestReferenceAt50: [String: (Double, String)] = [
@@ -44,6 +62,10 @@ struct BenchSearch: ParsableCommand {
                 throw ValidationError("unknown sampler '\(name)'; known: \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return kind
+        }
+        if suite {
+            try runSuite(kinds)
+            return
         }
         let names = functions.split(separator: ",").map(String.init)
         for name in names {
@@ -92,6 +114,36 @@ struct BenchSearch: ParsableCommand {
                 } else {
                     print(String(format: "suggestion with %5d finished trials (hartmann6): %-9@ %8.2f ms", size, kind.rawValue, milliseconds))
                 }
+            }
+        }
+    }
+
+    func runSuite(_ kinds: [SamplerKind]) throws {
+        let seedList = (0..<UInt64(max(seeds, 1))).map { $0 }
+        let names = only.map { Set($0.split(separator: ",").map(String.init)) }
+        if let names {
+            let known = Set(BenchmarkSuite.all.map(\.name))
+            for n in names where !known.contains(n) {
+                throw ValidationError("unknown suite function '\(n)'; known: \(BenchmarkSuite.all.map(\.name).joined(separator: ", "))")
+            }
+        }
+        if let writeInstances {
+            let file = SuiteInstanceFile(instances: BenchmarkSuite.instances(seeds: seedList, only: names))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try encoder.encode(file).write(to: URL(fileURLWithPath: writeInstances))
+            print("wrote \(file.instances.count) instances to \(writeInstances)")
+            return
+        }
+        let bench = SuiteBench(
+            samplers: kinds, seeds: seedList, evaluations: evaluations, only: names,
+            referenceFiles: reference.map { $0.split(separator: ",").map(String.init) } ?? [], saveFile: save,
+            loadFiles: load.map { $0.split(separator: ",").map(String.init) } ?? [])
+        try bench.run()
+        for kind in kinds where load == nil {
+            for size in suggestAt.split(separator: ",").compactMap({ Int($0) }) {
+                let milliseconds = try suggestionTime(kind, historySize: size)
+                print(String(format: "suggestion with %5d finished trials (hartmann6): %-9@ %8.2f ms", size, kind.rawValue, milliseconds))
             }
         }
     }
