@@ -14,5 +14,5 @@ struct Tuna: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training speed and search quality beside the reference tools.",
-        subcommands: [BenchTrain.self, BenchSearch.self, BenchDaemon.self, BenchData.self, BenchAccuracy.self, BenchServe.self, BenchSimWorkers.self])
+        subcommands: [BenchTrain.self, BenchSearch.self, BenchMulti.self, BenchDaemon.self, BenchData.self, BenchAccuracy.self, BenchServe.self, BenchSimWorkers.self])
 }
