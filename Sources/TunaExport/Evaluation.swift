@@ -31,9 +31,9 @@ public struct Evaluation: Sendable, Codable {
 }
 
 extension ModelBundle {
-    /// Predicts `table`'s rows and scores them against its target column. Row numbers in the
-    /// worst-row lists count data rows from 1, as a spreadsheet shows them below the header.
-    public func evaluate(_ table: Table, worst: Int = 10) throws -> Evaluation {
+    /// The rows of `table` that have a target value, that target column, and the kept rows'
+    /// indices; an error when the column is missing or empty.
+    func labelledRows(_ table: Table) throws -> (rows: Table, truth: Column, keep: [Int]) {
         guard let targetColumn = table[info.target] else {
             throw ExportError("the data have no target column '\(info.target)' to score against")
         }
@@ -42,8 +42,13 @@ extension ModelBundle {
         case .categorical(let values): values.indices.filter { values[$0] != nil }
         }
         guard !keep.isEmpty else { throw ExportError("the target column '\(info.target)' has no values") }
-        let rows = keep.count == table.rowCount ? table : table.selecting(rows: keep)
-        let truthColumn = targetColumn.selecting(keep)
+        return (keep.count == table.rowCount ? table : table.selecting(rows: keep), targetColumn.selecting(keep), keep)
+    }
+
+    /// Predicts `table`'s rows and scores them against its target column. Row numbers in the
+    /// worst-row lists count data rows from 1, as a spreadsheet shows them below the header.
+    public func evaluate(_ table: Table, worst: Int = 10) throws -> Evaluation {
+        let (rows, truthColumn, keep) = try labelledRows(table)
         let predictions = try predict(rows)
         let rowNumbers = keep.map { $0 + 1 }
         var evaluation = Evaluation(

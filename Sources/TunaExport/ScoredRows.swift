@@ -25,16 +25,8 @@ extension ModelBundle {
         guard let classNames = info.classNames else {
             throw ExportError("the model predicts values (regression): it has no confusion matrix or ROC curve")
         }
-        guard let targetColumn = table[info.target] else {
-            throw ExportError("the data have no target column '\(info.target)' to score against")
-        }
-        let keep: [Int] = switch targetColumn {
-        case .numeric(let values): values.indices.filter { !values[$0].isNaN }
-        case .categorical(let values): values.indices.filter { values[$0] != nil }
-        }
-        guard !keep.isEmpty else { throw ExportError("the target column '\(info.target)' has no values") }
-        let rows = keep.count == table.rowCount ? table : table.selecting(rows: keep)
-        let truth = try LabelEncoder(classes: classNames).encode(targetColumn.selecting(keep), source: table.source)
+        let (rows, truthColumn, _) = try labelledRows(table)
+        let truth = try LabelEncoder(classes: classNames).encode(truthColumn, source: table.source)
         return (classNames, truth, try predict(rows).probabilities)
     }
 
