@@ -67,18 +67,21 @@ let package = Package(
             swiftSettings: optimized),
         /// Exported networks as ONNX files, with a hand-written protobuf writer (no code generator).
         .target(name: "TunaONNX", dependencies: ["TunaNN", "TunaTensor", "TunaData", "TunaExport"]),
+        /// What the HTTP servers share (putting a router on an address, JSON answers) and the
+        /// one-page text endpoint the daemon's /metrics uses.
+        .target(name: "TunaHTTP", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         /// `tuna serve`: an exported model behind HTTP. Apart from TunaExport so that only the
         /// server links Hummingbird and SwiftNIO.
         .target(
             name: "TunaServe",
-            dependencies: ["TunaExport", "TunaData", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["TunaExport", "TunaData", "TunaHTTP", .product(name: "Hummingbird", package: "hummingbird")]),
         /// Plot data from store records (best so far, PED-ANOVA importance, contour grid, learning
         /// curves) and the one SVG renderer the report and the dashboard share; no HTTP.
         .target(name: "TunaPlots", dependencies: ["TunaStore"], swiftSettings: optimized),
         /// `tuna dashboard`: JSON endpoints and the page on Hummingbird, drawing with TunaPlots.
         .target(
             name: "TunaDashboard",
-            dependencies: ["TunaPlots", "TunaStore", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["TunaPlots", "TunaStore", "TunaHTTP", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "TunaScheduler", dependencies: ["TunaBase", "TunaSpec", "TunaProtocol", "TunaStore", "TunaWire", "TunaSearch"]),
         /// Cluster launchers: the Slurm job array of workers `tuna launch slurm` submits, as a
         /// checked value with its script. No dependencies, so it is tested without a cluster.
@@ -89,7 +92,7 @@ let package = Package(
             name: "tuna",
             dependencies: [
                 "TunaTensor", "TunaNN", "TunaData", "TunaSearch", "TunaSpec", "TunaTemplate", "TunaProtocol", "TunaStore", "TunaScheduler",
-                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe", "TunaLaunch", "TunaPlots", "TunaDashboard",
+                "TunaWorker", "TunaWire", "TunaBase", "TunaExport", "TunaONNX", "TunaServe", "TunaHTTP", "TunaLaunch", "TunaPlots", "TunaDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized),

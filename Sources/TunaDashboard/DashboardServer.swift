@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
+import TunaHTTP
 import NIOCore
 import TunaPlots
 import TunaStore
@@ -58,14 +58,9 @@ public struct Dashboard: Sendable {
 
     /// Listens until the task is cancelled or, with `gracefulShutdown`, SIGINT/SIGTERM.
     public func run(gracefulShutdown: Bool, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        var logger = Logger(label: "tuna-dashboard")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router(),
-            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "tuna"),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
-            logger: logger)
-        try await app.runService(gracefulShutdownSignals: gracefulShutdown ? [.sigterm, .sigint] : [])
+        try await HTTPService.run(
+            router(), host: options.host, port: options.port, label: "tuna-dashboard", handlesSignals: gracefulShutdown,
+            onListening: onListening)
     }
 
     func router() -> Router<BasicRequestContext> {
@@ -119,14 +114,9 @@ public struct Dashboard: Sendable {
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = (try? encoder.encode(value)) ?? Data("{\"error\":\"the answer could not be encoded\"}".utf8)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-cache"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        var response = HTTPService.json(value, status: status)
+        response.headers[.cacheControl] = "no-cache"
+        return response
     }
 }
 

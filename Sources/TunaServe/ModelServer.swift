@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
+import TunaHTTP
 import NIOCore
 import TunaExport
 
@@ -48,15 +48,15 @@ public struct ModelServer: Sendable {
     /// The routes, apart from the listening so that they can be tested in-process too.
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("health") { _, _ in Self.json(["status": "ok"]) }
-        router.get("model") { _, _ in Self.json(data: description) }
+        router.get("health") { _, _ in HTTPService.json(["status": "ok"]) }
+        router.get("model") { _, _ in HTTPService.json(data: description) }
         router.post("predict") { request, _ in
             do {
                 return try await predict(request)
             } catch let error as RequestError {
-                return Self.json(["error": error.message], status: .init(code: error.status))
+                return HTTPService.json(["error": error.message], status: .init(code: error.status))
             } catch {
-                return Self.json(["error": "\(error)"], status: .badRequest)
+                return HTTPService.json(["error": "\(error)"], status: .badRequest)
             }
         }
         return router
@@ -72,36 +72,13 @@ public struct ModelServer: Sendable {
         let rows = try RowsRequest.decode(Data(buffer: body))
         let table = try info.table(rows.rows)
         let predictions = try await pool.withReplica { bundle in try bundle.predict(table) }
-        return Self.json(PredictResponse(predictions))
-    }
-
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // A diverged network can answer NaN; JSON has no such number, so it is sent as text
-        // rather than failing the whole response.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = (try? encoder.encode(value)) ?? Data(#"{"error":"the answer does not encode as JSON"}"#.utf8)
-        return json(data: data, status: status)
-    }
-
-    static func json(data: Data, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return HTTPService.json(PredictResponse(predictions))
     }
 
     /// Listens until SIGINT or SIGTERM (Hummingbird's graceful shutdown). `onListening` gets
     /// the bound port, which is the one asked for unless that was 0 (any free port).
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        var logger = Logger(label: "tuna-serve")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router(),
-            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "tuna"),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
-            logger: logger)
-        try await app.runService()
+        try await HTTPService.run(router(), host: options.host, port: options.port, label: "tuna-serve", handlesSignals: true, onListening: onListening)
     }
 
     public var modelInfo: BundleInfo { info }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TunaScheduler
-import TunaServe
+import TunaHTTP
 import TunaProtocol
 import TunaSpec
 import TunaTemplate

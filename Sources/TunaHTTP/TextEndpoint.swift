@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
 
 /// One read-only text page over HTTP (`GET /metrics` for Prometheus), for a process whose main
@@ -31,13 +30,6 @@ public struct TextEndpoint: Sendable {
             headers[.contentType] = contentType
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: render())))
         }
-        var logger = Logger(label: "tuna-metrics")
-        logger.logLevel = .warning
-        let app = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "tuna"),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
-            logger: logger)
-        try await app.runService(gracefulShutdownSignals: [])
+        try await HTTPService.run(router, host: host, port: port, label: "tuna-metrics", handlesSignals: false, onListening: onListening)
     }
 }
