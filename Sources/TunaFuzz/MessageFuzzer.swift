@@ -140,7 +140,7 @@ public struct MessageFuzzer {
             let types = MessageType.allCases.filter { !ending.contains($0) }.map(\.rawValue)
             frames[1] = Array(pick(types + ["", "HELLO", "result\u{0}", String(repeating: "t", count: 500)]).utf8)
         case 7:  // another protocol version
-            if !frames.isEmpty { frames[0] = Array(pick(["tuna/0", "tuna/2", "", "tuna/1\u{0}"]).utf8) }
+            if !frames.isEmpty { frames[0] = Array(pick(["tuna/1", "tuna/3", "", "tuna/2\u{0}"]).utf8) }
         default:  // a large body
             guard frames.count > 2 else { return }
             frames[2] = Array(repeating: UInt8(ascii: "9"), count: (16 << 10) << random.nextInt(below: 5))

@@ -11,11 +11,38 @@ public struct HelloMessage: Codable, Sendable, Equatable {
     public var pid: Int32
     /// Started with `--allow-commands`: only such workers are given command-objective trials.
     public var allowsCommands: Bool?
-    public init(worker: String, host: String, pid: Int32, allowsCommands: Bool? = nil) {
+    /// How many trials the worker holds at once (see ``TrialSlots``); 1 when absent.
+    public var slots: Int?
+    public init(worker: String, host: String, pid: Int32, allowsCommands: Bool? = nil, slots: Int? = nil) {
         self.worker = worker
         self.host = host
         self.pid = pid
         self.allowsCommands = allowsCommands
+        self.slots = slots
+    }
+}
+
+/// How many trials a worker may hold: the one it runs and those queued behind it (credit-based
+/// flow, as in the ZeroMQ guide). Why: with trials of a millisecond, a worker that asks for the
+/// next trial only after reporting the last one idles for a round trip each time; holding a few
+/// keeps it busy while results and assignments travel. Held trials are unavailable to other
+/// workers and count as running for the samplers, so the default stays 1 (and a one-worker run
+/// stays reproducible).
+public enum TrialSlots {
+    public static let range = 1...64
+
+    /// The slots a hello or ready asks for; a count outside `range` is a malformed message.
+    public static func checked(_ slots: Int?) throws -> Int? {
+        guard let slots else { return nil }
+        guard range.contains(slots) else {
+            throw SlotsOutOfRange(slots: slots)
+        }
+        return slots
+    }
+
+    public struct SlotsOutOfRange: Error, CustomStringConvertible {
+        public let slots: Int
+        public var description: String { "a worker may hold \(TrialSlots.range.lowerBound) to \(TrialSlots.range.upperBound) trials, not \(slots)" }
     }
 }
 
@@ -23,7 +50,12 @@ public struct HelloMessage: Codable, Sendable, Equatable {
 /// restarted daemon meets the worker here without a hello.
 public struct ReadyMessage: Codable, Sendable, Equatable {
     public var allowsCommands: Bool?
-    public init(allowsCommands: Bool? = nil) { self.allowsCommands = allowsCommands }
+    /// Repeats the hello's slots, for the same reason.
+    public var slots: Int?
+    public init(allowsCommands: Bool? = nil, slots: Int? = nil) {
+        self.allowsCommands = allowsCommands
+        self.slots = slots
+    }
 }
 
 /// Scheduler → worker: accepted, and how often to expect heartbeats.

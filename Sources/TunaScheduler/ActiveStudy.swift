@@ -118,11 +118,16 @@ public final class ActiveStudy {
                     return nil
                 }
             }
-            let created = try store.createTrial(study: self.record.id, params: ParameterCodec.json(params))
-            record = try store.markRunning(trial: created.id, worker: worker)
+            record = try store.createRunningTrial(study: self.record.id, params: ParameterCodec.json(params), worker: worker)
+            running[record.id] = Trial(number: record.number, state: .running, params: params)
+            return assignment(record, params: params, includeText: includeText)
         }
         let params = ParameterCodec.parameters(record.params, space: study.search.space)
         running[record.id] = Trial(number: record.number, state: .running, params: params)
+        return assignment(record, params: params, includeText: includeText)
+    }
+
+    private func assignment(_ record: TrialRecord, params: Parameters, includeText: Bool) -> AssignMessage {
         return AssignMessage(
             trialID: record.id, study: study.name, number: record.number, attempt: record.attempts, params: params,
             studyText: includeText ? study.text : nil, studyFile: study.file, studyHash: study.hash,
@@ -184,20 +189,42 @@ public final class ActiveStudy {
         return pruner.shouldPrune(trial, step: step, history: history, direction: study.search.direction)
     }
 
-    func finished(_ record: TrialRecord) {
-        let steps = running[record.id]?.intermediateValues ?? [:]
-        running[record.id] = nil
-        remember(Trial(
-            number: record.number, state: Self.state(record.state),
-            params: ParameterCodec.parameters(record.params, space: study.search.space), value: record.value,
-            intermediateValues: steps, diverged: record.state == .fail && FailedMessage.isDiverged(error: record.error)))
+    /// Moves a running trial (or a waiting one failed for good) to the history, from what the
+    /// study holds in memory: reading the stored row back cost more than the rest of it.
+    func finished(_ id: Int64, _ outcome: TrialOutcome) -> FinishedTrial {
+        let trial = running.removeValue(forKey: id)
+        if trial == nil, let index = waiting.firstIndex(of: id) { waiting.remove(at: index) }
+        var value: Double?, error: String?
+        switch outcome {
+        case .complete(let v, _): value = v
+        case .pruned(let v): value = v
+        case .fail(let message): error = message
+        }
+        let state = Self.state(outcome.state)
+        if let trial {
+            remember(Trial(
+                number: trial.number, state: state, params: trial.params, value: value,
+                intermediateValues: trial.intermediateValues, diverged: state == .fail && FailedMessage.isDiverged(error: error)))
+        } else {
+            finishedCount += 1
+        }
         if isDone { dropProposals() }
+        return FinishedTrial(id: id, number: trial?.number, state: outcome.state, value: value)
     }
 
     func requeued(_ id: Int64) {
         running[id] = nil
         waiting.append(id)
     }
+}
+
+/// A trial the scheduler just ended, for progress lines.
+public struct FinishedTrial: Sendable {
+    public var id: Int64
+    /// Nil for a trial that ended without running here (failed after its last attempt).
+    public var number: Int?
+    public var state: TunaStore.TrialState
+    public var value: Double?
 }
 
 /// Parameter values between the search's types and the store's JSON.

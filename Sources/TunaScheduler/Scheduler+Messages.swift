@@ -12,13 +12,24 @@ struct WorkerState {
     var lastSeen: Date
     var ready = false
     var readySince = Date()
-    var trialID: Int64?
+    /// The trials it holds, oldest first: the one it runs, then those queued behind it.
+    var held: [Int64] = []
+    /// How many trials it may hold (its hello's or ready's `slots`, 1 when unsaid).
+    var slots = 1
     /// Hashes of the study files this worker has been sent.
     var studiesSent: Set<String> = []
     /// The worker runs command objectives (it said so in its hello).
     var allowsCommands = false
-    /// The trial for which the worker was last sent a data set.
-    var datasetSentFor: Int64?
+    /// Held trials for which the worker was sent their data set (one transfer per trial held).
+    var datasetSentFor: Set<Int64> = []
+
+    /// The worker asked for work and has a free slot.
+    var wantsWork: Bool { ready && held.count < slots }
+
+    mutating func release(_ trial: Int64) {
+        if let index = held.firstIndex(of: trial) { held.remove(at: index) }
+        datasetSentFor.remove(trial)
+    }
 }
 
 extension Scheduler {
@@ -56,11 +67,12 @@ extension Scheduler {
 
     /// A worker said its trial ended but the report does not parse (a number JSON cannot hold
     /// as a Double, a broken body): the trial fails with the reason and the worker is served,
-    /// so neither waits for the other forever.
+    /// so neither waits for the other forever. A worker runs its trials in the order given, so
+    /// the report is taken to be of the oldest it holds.
     func endUnreadableReport(from identity: [UInt8], error: any Error) {
-        guard let worker = workers[identity], let trialID = worker.trialID,
+        guard let worker = workers[identity], let trialID = worker.held.first,
               let study = studies.first(where: { $0.running[trialID] != nil }) else { return }
-        workers[identity]?.trialID = nil
+        workers[identity]?.release(trialID)
         do {
             try finish(trialID, .fail(error: "the worker's report did not parse: \(logSafe("\(error)", limit: 300))"), study: study)
         } catch {
@@ -87,13 +99,15 @@ extension Scheduler {
         switch envelope.type {
         case .hello:
             let hello = try envelope.decode(HelloMessage.self)
-            if let old = workers[identity], let trial = old.trialID {
+            let slots = try TrialSlots.checked(hello.slots) ?? 1
+            if let old = workers[identity], !old.held.isEmpty {
                 // The same connection said hello again: the worker restarted and lost its
-                // trial. It goes back to the queue in memory and in the store alike.
-                log("worker \(logSafe(old.name)) said hello again while holding trial \(trial); the trial goes back to the queue")
-                try requeue(trial, reason: "its worker restarted")
+                // trials. They go back to the queue in memory and in the store alike.
+                log("worker \(logSafe(old.name)) said hello again while holding trial(s) \(old.held.map(String.init).joined(separator: ", ")); back to the queue")
+                for trial in old.held { try requeue(trial, reason: "its worker restarted") }
             }
-            workers[identity] = WorkerState(name: logSafe(hello.worker, limit: 64), lastSeen: Date(), allowsCommands: hello.allowsCommands ?? false)
+            workers[identity] = WorkerState(
+                name: logSafe(hello.worker, limit: 64), lastSeen: Date(), slots: slots, allowsCommands: hello.allowsCommands ?? false)
             log("worker \(logSafe(hello.worker, limit: 64)) (\(logSafe(hello.host, limit: 64)), pid \(hello.pid)) joined")
             send(identity, try welcome())
             return
@@ -117,7 +131,10 @@ extension Scheduler {
         workers[identity] = worker
         switch envelope.type {
         case .ready:
-            if let allows = (try? envelope.decode(ReadyMessage.self))?.allowsCommands { workers[identity]?.allowsCommands = allows }
+            // An empty body is a plain ready (older hand-played peers send `{}`).
+            let ready = try envelope.decode(ReadyMessage.self)
+            if let allows = ready.allowsCommands { workers[identity]?.allowsCommands = allows }
+            if let slots = try TrialSlots.checked(ready.slots) { workers[identity]?.slots = slots }
             becomeReady(identity)
         case .heartbeat:
             break
@@ -125,16 +142,16 @@ extension Scheduler {
             let request = try envelope.decode(DatasetMessage.self)
             // A worker gets the data of the trial it holds, once per trial: a peer asking again
             // and again must not make the daemon queue copies of a large file.
-            guard let trial = worker.trialID, let dataset = studies.first(where: { $0.running[trial] != nil })?.dataset,
-                  dataset.hash == request.hash else {
-                log("\(worker.name) asked for a data set \(logSafe(request.hash.prefix(16))) that its trial does not use")
+            let using = worker.held.filter { trial in studies.first(where: { $0.running[trial] != nil })?.dataset?.hash == request.hash }
+            guard let dataset = using.first.flatMap({ trial in studies.first(where: { $0.running[trial] != nil })?.dataset }) else {
+                log("\(worker.name) asked for a data set \(logSafe(request.hash.prefix(16))) that its trials do not use")
                 return
             }
-            guard worker.datasetSentFor != trial else {
+            guard let trial = using.first(where: { !worker.datasetSentFor.contains($0) }) else {
                 log("\(worker.name) asked again for the data set \(dataset.hash.prefix(12)); not sent twice for one trial")
                 return
             }
-            workers[identity]?.datasetSentFor = trial
+            workers[identity]?.datasetSentFor.insert(trial)
             log("sending the data set \(dataset.hash.prefix(12)) (\(dataset.bytes.count) bytes) to \(worker.name)")
             send(identity, try Envelope(
                 .dataset, DatasetMessage(hash: dataset.hash, fileExtension: dataset.fileExtension), attachment: Array(dataset.bytes)))
@@ -161,7 +178,7 @@ extension Scheduler {
             // worker is served whatever became of the trial, so it never sits idle.
             defer { becomeReady(identity) }
             guard let study = study(owning: result.trialID, worker: worker, what: "a result") else { return }
-            workers[identity]?.trialID = nil
+            workers[identity]?.release(result.trialID)
             guard result.value.isFinite else {
                 try finish(result.trialID, .fail(error: FailedMessage.divergedPrefix + "the objective's value is not a finite number (\(result.value))"), study: study)
                 return
@@ -181,7 +198,7 @@ extension Scheduler {
         case .failed:
             let failure = try envelope.decode(FailedMessage.self)
             guard let study = study(owning: failure.trialID, worker: worker, what: "a failure") else { return }
-            workers[identity]?.trialID = nil
+            workers[identity]?.release(failure.trialID)
             var reason = String(failure.error.prefix(4000))
             // A diverged configuration is marked in the stored error, so the sampler hears it
             // (now and after a restart) as the worst outcome: see ActiveStudy.trial(from:).
@@ -202,9 +219,9 @@ extension Scheduler {
         try Envelope(.welcome, WelcomeMessage(heartbeatMilliseconds: Int(options.heartbeat * 1000), liveness: options.liveness))
     }
 
-    /// The worker waits for a trial: it gets one now if any study has one to give.
+    /// The worker has room for a trial: it gets one now if any study has one to give.
     func becomeReady(_ identity: [UInt8]) {
-        guard workers[identity] != nil, workers[identity]?.trialID == nil else { return }
+        guard let worker = workers[identity], worker.held.count < worker.slots else { return }
         workers[identity]?.ready = true
         workers[identity]?.readySince = Date()
         do {
@@ -217,8 +234,8 @@ extension Scheduler {
     /// The study of a trial the worker really holds. A report for a trial it does not hold (a
     /// late message for a trial already given to another worker) is logged and discarded.
     func study(owning trialID: Int64, worker: WorkerState, what: String) -> ActiveStudy? {
-        guard worker.trialID == trialID else {
-            log("discarded \(what) for trial \(trialID) from \(worker.name), which \(worker.trialID.map { "holds trial \($0)" } ?? "holds no trial")")
+        guard worker.held.contains(trialID) else {
+            log("discarded \(what) for trial \(trialID) from \(worker.name), which \(worker.held.isEmpty ? "holds no trial" : "holds trial(s) \(worker.held.prefix(8).map(String.init).joined(separator: ", "))")")
             return nil
         }
         guard let study = studies.first(where: { $0.running[trialID] != nil }) else {
@@ -249,30 +266,41 @@ extension Scheduler {
     }
 
     func finish(_ trialID: Int64, _ outcome: TrialOutcome, folds: [FoldValue] = [], study: ActiveStudy) throws {
-        let record = try store.finishTrial(trialID, outcome, folds: folds)
-        study.finished(record)
-        metrics.trialFinished(study: study.study.name, state: record.state.rawValue.lowercased(), duration: record.duration)
+        let duration = try store.endTrial(trialID, outcome, folds: folds)
+        let trial = study.finished(trialID, outcome)
+        metrics.trialFinished(study: study.study.name, state: outcome.state.rawValue.lowercased(), duration: duration)
         if study.isDone { try store.setStudyState(.finished, study: study.record.id) }
-        onTrialFinished?(study, record)
+        onTrialFinished?(study, trial)
     }
 
-    /// Hands the idle worker the next trial of a study with budget left, taking the studies in
-    /// turn so that one with a large budget does not starve those submitted after it.
+    /// Fills the worker's free slots with trials of studies with budget left, taking the
+    /// studies in turn so that one with a large budget does not starve those submitted after it.
     func assignWork(to identity: [UInt8]) throws {
-        guard let worker = workers[identity], worker.ready, worker.trialID == nil, !studies.isEmpty else { return }
+        guard var worker = workers[identity], worker.wantsWork, !studies.isEmpty else { return }
+        defer { workers[identity] = worker }
+        while worker.held.count < worker.slots {
+            guard let assignment = try nextAssignment(for: worker) else { return }
+            if worker.held.isEmpty { dispatchLatencies?.record(Date().timeIntervalSince(worker.readySince)) }
+            worker.held.append(assignment.trialID)
+            worker.studiesSent.insert(assignment.studyHash)
+            send(identity, try Envelope(.assign, assignment))
+        }
+        // Full: the next result or ready asks again.
+        worker.ready = false
+    }
+
+    /// The next trial of the studies in turn that this worker may run, if any has one.
+    private func nextAssignment(for worker: WorkerState) throws -> AssignMessage? {
         let start = nextStudy % studies.count
         nextStudy = start + 1
-        for study in studies[start...] + studies[..<start] where !study.isDone && !study.stopped {
+        for index in 0..<studies.count {
+            let study = studies[(start + index) % studies.count]
+            if study.isDone || study.stopped { continue }
             if case .command = study.study.objective, !worker.allowsCommands { continue }
             let knowsStudy = worker.studiesSent.contains(study.study.hash)
-            guard let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) else { continue }
-            workers[identity]?.ready = false
-            workers[identity]?.trialID = assignment.trialID
-            workers[identity]?.studiesSent.insert(study.study.hash)
-            send(identity, try Envelope(.assign, assignment))
-            dispatchLatencies?.record(Date().timeIntervalSince(worker.readySince))
-            return
+            if let assignment = try study.nextTrial(worker: worker.name, store: store, includeText: !knowsStudy) { return assignment }
         }
+        return nil
     }
 
     /// Heartbeats out, dead workers reaped, idle workers served.
@@ -286,9 +314,10 @@ extension Scheduler {
         for (identity, worker) in workers where now.timeIntervalSince(worker.lastSeen) > limit {
             workers[identity] = nil
             log("worker \(worker.name) went silent; dropped")
-            if let trial = worker.trialID { try requeue(trial, reason: "worker \(worker.name) went silent") }
+            // Every trial it held counts an attempt, run or only queued: the scheduler cannot tell.
+            for trial in worker.held { try requeue(trial, reason: "worker \(worker.name) went silent") }
         }
-        for identity in workers.keys where workers[identity]?.ready == true { try assignWork(to: identity) }
+        for (identity, worker) in workers where worker.wantsWork { try assignWork(to: identity) }
         askAhead()
     }
 

@@ -13,8 +13,8 @@ extension Scheduler {
     /// `proposalsAhead` (one ask in flight per study).
     func askAhead() {
         guard let samplerThread else { return }
-        var waitingWorkers = 0
-        for worker in workers.values where worker.ready && worker.trialID == nil { waitingWorkers += 1 }
+        var waitingWorkers = 0  // free slots, in fact
+        for worker in workers.values where worker.wantsWork { waitingWorkers += worker.slots - worker.held.count }
         let wanted = waitingWorkers + proposalsAhead
         guard wanted > 0 else { return }
         let now = Date()

@@ -90,7 +90,7 @@ public final class Scheduler {
     public let metrics = SchedulerMetrics()
     var lastMetricsRefresh = Date.distantPast
     /// Called after every finished trial (for progress lines).
-    public var onTrialFinished: ((ActiveStudy, TrialRecord) -> Void)?
+    public var onTrialFinished: ((ActiveStudy, FinishedTrial) -> Void)?
     /// When set, dispatch latencies are recorded (the daemon benchmark).
     public var dispatchLatencies: LatencyRecorder?
     /// Runs the asks of samplers that read the history, made with the first such study.
@@ -282,7 +282,7 @@ public final class Scheduler {
     /// workers to stop; a daemon's workers stay and reconnect to its next start.
     func stop(reason: String) throws {
         for (identity, worker) in workers {
-            if let trial = worker.trialID { _ = try? store.requeueTrial(trial) }
+            for trial in worker.held { _ = try? store.requeueTrial(trial) }
             if options.exitWhenDone { send(identity, try Envelope(.shutdown, ShutdownMessage(reason: reason))) }
         }
         workers.removeAll()
@@ -308,9 +308,10 @@ public final class Scheduler {
     public var workerStatuses: [WorkerStatus] {
         let now = Date()
         return workers.values.map { worker in
-            let study = worker.trialID.flatMap { id in studies.first { $0.running[id] != nil } }
+            let running = worker.held.first
+            let study = running.flatMap { id in studies.first { $0.running[id] != nil } }
             return WorkerStatus(
-                name: worker.name, study: study?.study.name, trial: worker.trialID.flatMap { study?.running[$0]?.number },
+                name: worker.name, study: study?.study.name, trial: running.flatMap { study?.running[$0]?.number },
                 silentFor: now.timeIntervalSince(worker.lastSeen))
         }.sorted { $0.name < $1.name }
     }
@@ -323,7 +324,7 @@ public final class Scheduler {
     /// every WAITING one is queued once, and nothing else is.
     public func consistencyProblems() throws -> [String] {
         var problems: [String] = []
-        let held = Dictionary(grouping: workers.values.compactMap(\.trialID), by: { $0 })
+        let held = Dictionary(grouping: workers.values.flatMap(\.held), by: { $0 })
         for (trial, holders) in held where holders.count > 1 {
             problems.append("trial \(trial) is held by \(holders.count) workers")
         }

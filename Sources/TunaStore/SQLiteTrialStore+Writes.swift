@@ -60,6 +60,15 @@ extension SQLiteTrialStore {
     // MARK: Trials
 
     public func createTrial(study: Int64, params: [String: JSONValue]) throws -> TrialRecord {
+        try insertTrial(study: study, params: params, runningOn: nil)
+    }
+
+    public func createRunningTrial(study: Int64, params: [String: JSONValue], worker: String) throws -> TrialRecord {
+        try insertTrial(study: study, params: params, runningOn: worker)
+    }
+
+    /// A new trial, WAITING or (with a worker) already RUNNING, with its parameter rows.
+    private func insertTrial(study: Int64, params: [String: JSONValue], runningOn worker: String?) throws -> TrialRecord {
         let json = try JSONText.encode(params)
         let (seconds, date) = stamp()
         return try write { db in
@@ -77,29 +86,46 @@ extension SQLiteTrialStore {
                 throw StoreError.unknownStudy(id: study)
             }
             try db.cachedStatement(sql: """
-                INSERT INTO trials (study_id, number, state, params, attempts, created_at)
-                VALUES (?, ?, 'WAITING', ?, 0, ?)
-                """).execute(arguments: [study, next, json, seconds])
+                INSERT INTO trials (study_id, number, state, params, attempts, worker, created_at, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    study, next, worker == nil ? TrialState.waiting.rawValue : TrialState.running.rawValue, json,
+                    worker == nil ? 0 : 1, worker, seconds, worker == nil ? nil : seconds,
+                ])
             let id = db.lastInsertedRowID
-            let insertParam = try db.cachedStatement(sql: """
-                INSERT INTO trial_params (trial_id, name, value_number, value_text) VALUES (?, ?, ?, ?)
-                """)
-            for (name, value) in params {
-                let number: Double?
-                let text: String?
-                switch value {
-                case .number(let x): (number, text) = (x, nil)
-                case .bool(let flag): (number, text) = (flag ? 1 : 0, flag ? "true" : "false")
-                case .string(let s): (number, text) = (nil, s)
-                case .null: (number, text) = (nil, nil)
-                }
-                try insertParam.execute(arguments: [id, name, number, text])
-            }
+            try insertParameters(db, trial: id, params)
             return TrialRecord(
-                id: id, studyID: study, number: next, state: .waiting, params: params, value: nil,
-                std: nil, attempts: 0, worker: nil, createdAt: date, startedAt: nil, finishedAt: nil,
-                error: nil, duration: nil)
+                id: id, studyID: study, number: next, state: worker == nil ? .waiting : .running, params: params, value: nil,
+                std: nil, attempts: worker == nil ? 0 : 1, worker: worker, createdAt: date, startedAt: worker == nil ? nil : date,
+                finishedAt: nil, error: nil, duration: nil)
         }
+    }
+
+    /// The parameter rows, up to eight to a statement: one statement per row was a fifth of
+    /// a trivial trial's SQLite time.
+    private func insertParameters(_ db: Database, trial id: Int64, _ params: [String: JSONValue]) throws {
+        var rows: [DatabaseValueConvertible?] = []
+        rows.reserveCapacity(min(params.count, 8) * 4)
+        func flush() throws {
+            guard !rows.isEmpty else { return }
+            let values = Array(repeating: "(?, ?, ?, ?)", count: rows.count / 4).joined(separator: ", ")
+            try db.cachedStatement(sql: "INSERT INTO trial_params (trial_id, name, value_number, value_text) VALUES " + values)
+                .execute(arguments: StatementArguments(rows))
+            rows.removeAll(keepingCapacity: true)
+        }
+        for (name, value) in params {
+            let number: Double?
+            let text: String?
+            switch value {
+            case .number(let x): (number, text) = (x, nil)
+            case .bool(let flag): (number, text) = (flag ? 1 : 0, flag ? "true" : "false")
+            case .string(let s): (number, text) = (nil, s)
+            case .null: (number, text) = (nil, nil)
+            }
+            rows += [id, name, number, text]
+            if rows.count == 32 { try flush() }
+        }
+        try flush()
     }
 
     @discardableResult
@@ -141,6 +167,17 @@ extension SQLiteTrialStore {
 
     @discardableResult
     public func finishTrial(_ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue]) throws -> TrialRecord {
+        try update(trial, outcome, folds: folds, returning: Self.trialColumns, read: Self.trialRecord)
+    }
+
+    public func endTrial(_ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue]) throws -> Double? {
+        try update(trial, outcome, folds: folds, returning: "duration") { row in row[0] }
+    }
+
+    /// Ends a WAITING or RUNNING trial, reading back the `returning` columns with `read`.
+    private func update<T>(
+        _ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue], returning: String, read: (Row) throws -> T
+    ) throws -> T {
         let (seconds, _) = stamp()
         var value: Double?
         var std: Double?
@@ -156,7 +193,7 @@ extension SQLiteTrialStore {
                     UPDATE trials SET state = ?, value = ?, std = ?, error = ?, finished_at = ?,
                         duration = ? - started_at
                     WHERE id = ? AND state IN ('WAITING', 'RUNNING')
-                    RETURNING \(Self.trialColumns)
+                    RETURNING \(returning)
                     """),
                 arguments: [outcome.state.rawValue, value, std, error, seconds, seconds, trial])
             guard let row else { throw try transitionError(db, trial: trial, to: outcome.state) }
@@ -167,7 +204,7 @@ extension SQLiteTrialStore {
                     """)
                 for fold in folds { try insert.execute(arguments: [trial, fold.fold, fold.value, fold.seconds, fold.epochs]) }
             }
-            return try Self.trialRecord(row)
+            return try read(row)
         }
     }
 

@@ -35,6 +35,10 @@ public protocol TrialStore: Sendable {
     /// Hands a WAITING trial to `worker`: state RUNNING, `attempts` + 1, `startedAt` now.
     @discardableResult
     func markRunning(trial: Int64, worker: String) throws -> TrialRecord
+    /// `createTrial` and `markRunning` in one step: the trial is stored RUNNING on `worker`
+    /// (attempts 1, started now). Why: the scheduler starts every new trial at once, and the
+    /// WAITING row it used to insert first cost a second statement per trial.
+    func createRunningTrial(study: Int64, params: [String: JSONValue], worker: String) throws -> TrialRecord
     /// Records (or replaces) the value reported at `step` of a RUNNING trial; the pruner reads
     /// these. A late report for a trial that is no longer RUNNING throws `.trialNotRunning`.
     func recordIntermediate(trial: Int64, step: Int, value: Double) throws
@@ -45,6 +49,10 @@ public protocol TrialStore: Sendable {
     /// trial with its value and folds, or a RUNNING one, nothing in between).
     @discardableResult
     func finishTrial(_ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue]) throws -> TrialRecord
+    /// `finishTrial` without the record: returns the trial's duration (nil if it never ran).
+    /// Why: the scheduler already knows the rest, and reading the row back (its parameters'
+    /// JSON among it) was a good part of a trivial trial's cost.
+    func endTrial(_ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue]) throws -> Double?
     /// Puts a RUNNING trial back to WAITING (its worker went silent). Progress rows of the
     /// lost attempt are dropped so the retry starts clean; `attempts` is kept.
     @discardableResult
@@ -97,6 +105,14 @@ public protocol TrialStore: Sendable {
 }
 
 extension TrialStore {
+    public func createRunningTrial(study: Int64, params: [String: JSONValue], worker: String) throws -> TrialRecord {
+        try batch { try markRunning(trial: try createTrial(study: study, params: params).id, worker: worker) }
+    }
+
+    public func endTrial(_ trial: Int64, _ outcome: TrialOutcome, folds: [FoldValue]) throws -> Double? {
+        try finishTrial(trial, outcome, folds: folds).duration
+    }
+
     /// Nothing to do for stores without a log.
     public func checkpoint() throws {}
 

@@ -7,7 +7,7 @@ import Foundation
 /// peer speaking another version is recognised before its body is read.
 public enum WireProtocol {
     /// Bumped whenever a message changes incompatibly.
-    public static let version = "tuna/1"
+    public static let version = "tuna/2"
 }
 
 /// Every kind of message, scheduler to worker and back.

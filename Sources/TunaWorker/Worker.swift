@@ -27,11 +27,13 @@ public final class Worker {
         /// What command objectives run through (`tuna command-guard --`), so that none outlives
         /// its trial or this worker.
         public var commandLauncher: [String]
+        /// Trials held at once (`TrialSlots`): run one at a time, the others queued.
+        public var slots: Int
 
         public init(endpoint: String, name: String, giveUpAfter: Double = 60, log: @escaping @Sendable (String) -> Void = { _ in },
                     shouldStop: @escaping @Sendable () -> Bool = { false }, cacheDirectory: String = Worker.defaultCacheDirectory,
                     curve: (keyPair: CurveKeyPair, serverKey: String)? = nil, allowCommands: Bool = false,
-                    commandLauncher: [String] = []) {
+                    commandLauncher: [String] = [], slots: Int = 1) {
             self.endpoint = endpoint
             self.name = name
             self.giveUpAfter = giveUpAfter
@@ -41,6 +43,7 @@ public final class Worker {
             self.curve = curve
             self.allowCommands = allowCommands
             self.commandLauncher = commandLauncher
+            self.slots = min(max(slots, TrialSlots.range.lowerBound), TrialSlots.range.upperBound)
         }
     }
 
@@ -109,8 +112,15 @@ public final class Worker {
         var welcomed = false
         var lastHeard = Date(), lastSent = Date()
         var job: TrialJob?
+        /// The next trial, waiting for its data set.
         var pending: AssignMessage?
+        /// Trials held behind the running one, in the order given.
+        var queued: [AssignMessage] = []
         var silentSince = Date()
+        let hello = HelloMessage(
+            worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands,
+            slots: options.slots == 1 ? nil : options.slots)
+        let readyMessage = try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands, slots: hello.slots))
 
         func send(_ envelope: Envelope) throws {
             // Hello and heartbeats never wait: with no connection (a daemon that refused this
@@ -119,7 +129,19 @@ public final class Worker {
             let fireAndForget = envelope.type == .hello || envelope.type == .heartbeat
             if try socket.send(envelope.frames, dontWait: fireAndForget) { lastSent = Date() }
         }
-        try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands)))
+        /// Starts the oldest queued trial when none runs (asking for its data set first when
+        /// the cache lacks it).
+        func startNext() throws {
+            guard job == nil, pending == nil, !queued.isEmpty else { return }
+            let assignment = queued.removeFirst()
+            if let hash = assignment.datasetHash, cachedDataset(hash) == nil {
+                pending = assignment
+                try send(try Envelope(.needDataset, DatasetMessage(hash: hash, fileExtension: "")))
+            } else {
+                job = start(assignment, dataPath: assignment.datasetHash.flatMap(cachedDataset))
+            }
+        }
+        try send(try Envelope(.hello, hello))
 
         while true {
             if options.shouldStop() {
@@ -149,19 +171,17 @@ public final class Worker {
                             job = nil
                         }
                         pending = nil
-                        try send(try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands)))
+                        queued.removeAll()
+                        try send(readyMessage)
                     case .refuse:
                         throw WorkerError(description: "the scheduler refused this worker: \(try envelope.decode(RefuseMessage.self).reason)")
                     case .assign:
                         let assignment = try envelope.decode(AssignMessage.self)
-                        if job != nil || pending != nil {
+                        if queued.count + (job == nil ? 0 : 1) + (pending == nil ? 0 : 1) >= options.slots {
                             try send(try Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "worker \(options.name) is busy")))
-                        } else if let hash = assignment.datasetHash, cachedDataset(hash) == nil {
-                            // Not cached here: ask for the bytes, start when they arrive.
-                            pending = assignment
-                            try send(try Envelope(.needDataset, DatasetMessage(hash: hash, fileExtension: "")))
                         } else {
-                            job = start(assignment, dataPath: assignment.datasetHash.flatMap(cachedDataset))
+                            queued.append(assignment)
+                            try startNext()
                         }
                     case .dataset:
                         let message = try envelope.decode(DatasetMessage.self)
@@ -173,7 +193,8 @@ public final class Worker {
                                 job = start(waiting, dataPath: path)
                             } catch {
                                 try send(try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)", retryable: true)))
-                                try send(try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands)))
+                                try send(readyMessage)
+                                try startNext()
                             }
                         }
                     case .decision:
@@ -198,8 +219,9 @@ public final class Worker {
                 for envelope in current.drainOutbox() { try send(envelope) }
                 if current.isFinished {
                     // A result counts as `ready` at the scheduler; a failure asks explicitly.
-                    if current.failed { try send(try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands))) }
+                    if current.failed { try send(readyMessage) }
                     job = nil
+                    try startNext()
                 }
             }
             if Date().timeIntervalSince(lastSent) >= heartbeat { try send(Envelope(type: .heartbeat)) }
@@ -216,7 +238,7 @@ public final class Worker {
                 socket.close()
                 socket = try connect()
                 lastHeard = Date()
-                try send(try Envelope(.hello, HelloMessage(worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands)))
+                try send(try Envelope(.hello, hello))
             }
         }
     }

@@ -48,7 +48,7 @@ struct Daemon: ParsableCommand {
         try scheduler.resumeUnfinished()
         log("listening at \(scheduler.endpoint)\(security == nil ? " without keys" : " (CURVE keys required)"); database \(scheduling.db); \(scheduler.statuses.count) unfinished studies resumed")
         scheduler.onTrialFinished = { study, trial in
-            log("\(study.study.name): trial \(trial.number) \(trial.state.rawValue.lowercased()) \(trial.value.map { String(format: "%.6g", $0) } ?? "") (\(study.finishedCount)/\(study.budget))")
+            log("\(study.study.name): trial \(trial.number.map(String.init) ?? "?") \(trial.state.rawValue.lowercased()) \(trial.value.map { String(format: "%.6g", $0) } ?? "") (\(study.finishedCount)/\(study.budget))")
         }
         let stop = StopSignal()
         try scheduler.run(shouldStop: { stop.requested })

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunaProtocol
 import TunaTensor
 import TunaWorker
 
@@ -31,10 +32,16 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Run studies whose objective is a command (a program run as this user, with the trial's parameters).")
     var allowCommands = false
 
+    @Option(help: "Trials each worker holds at once: one runs, the rest wait in line (for trials of milliseconds, where a round trip per trial would leave the worker idle).")
+    var hold = 1
+
     @OptionGroup var keys: ClientKeyOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard TrialSlots.range.contains(hold) else {
+            throw ValidationError("--hold is between \(TrialSlots.range.lowerBound) and \(TrialSlots.range.upperBound)")
+        }
         guard connect.hasPrefix("tcp://") || connect.hasPrefix("ipc://") else {
             throw ValidationError("--connect takes an endpoint such as tcp://127.0.0.1:5555, got '\(connect)'")
         }
@@ -48,7 +55,7 @@ struct WorkerCommand: ParsableCommand {
                 let process = Process()
                 process.executableURL = executable
                 process.arguments = ["worker", "--connect", connect, "--name", "\(name)-\(index)", "--give-up-after", String(giveUpAfter),
-                                     "--cache", cache] + (verbose ? ["--verbose"] : []) + (allowCommands ? ["--allow-commands"] : []) + keys.arguments
+                                     "--cache", cache, "--hold", String(hold)] + (verbose ? ["--verbose"] : []) + (allowCommands ? ["--allow-commands"] : []) + keys.arguments
                 try process.run()
                 return process
             }
@@ -69,7 +76,7 @@ struct WorkerCommand: ParsableCommand {
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in
             if logging { FileHandle.standardError.write(Data("worker: \(message)\n".utf8)) }
         }, shouldStop: { stop.requested }, cacheDirectory: cache, curve: try keys.load(), allowCommands: allowCommands,
-            commandLauncher: [try OwnExecutable.url().path, "command-guard", "--"]))
+            commandLauncher: [try OwnExecutable.url().path, "command-guard", "--"], slots: hold))
         do {
             _ = try worker.run()
         } catch {

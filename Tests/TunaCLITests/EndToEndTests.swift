@@ -107,6 +107,33 @@ import TunaWire
         #expect(scheduler.errors.contains("worker victim went silent"))
     }
 
+    @Test func aKilledWorkerHoldingSeveralTrialsHasEveryOneRequeuedAsAnAttempt() throws {
+        let workspace = try Workspace()
+        let study = try workspace.write("slow.yaml", Self.slow("e2e-hold", trials: 8, seconds: 0.8))
+        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.5", "--db", workspace.db], in: workspace.url)
+        let line = try #require(scheduler.waitForError(containing: "scheduler at "))
+        let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+        let victim = try TunaProcess(["worker", "--connect", endpoint, "--name", "victim", "--allow-commands", "--hold", "3"], in: workspace.url)
+        // The victim holds three trials (one runs, two wait in its line) before anyone else joins.
+        let store = try SQLiteTrialStoreWaiter(path: workspace.db)
+        let held = store.waitForTrials(study: "e2e-hold", count: 3) { $0.state == .running && $0.worker == "victim" }
+        #expect(held.count == 3)
+        let survivor = try TunaProcess(["worker", "--connect", endpoint, "--name", "survivor", "--allow-commands", "--hold", "2"], in: workspace.url)
+        kill(victim.process.processIdentifier, SIGKILL)
+        #expect(scheduler.wait() == 0, "\(scheduler.errors)")
+        survivor.wait(timeout: 15)
+        victim.wait(timeout: 5)
+        let reader = try self.store(workspace)
+        let record = try #require(try reader.study(named: "e2e-hold"))
+        let trials = try reader.trials(study: record.id, states: nil)
+        #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        #expect(Set(trials.map(\.number)) == Set(0..<8))
+        for lost in held {
+            let rerun = try #require(trials.first { $0.id == lost.id })
+            #expect(rerun.worker == "survivor" && rerun.attempts == 2, "\(rerun)")
+        }
+    }
+
     @Test func stoppingAndRestartingResumesWithoutLosingCompletedTrials() throws {
         let workspace = try Workspace()
         let study = try workspace.write("slow.yaml", Self.slow("e2e-resume", trials: 10, seconds: 0.5))
@@ -212,7 +239,7 @@ struct SQLiteTrialStoreWaiter {
         let reply = try Envelope(frames: try #require(try socket.receive(timeoutMilliseconds: 5000)))
         #expect(reply.type == .refuse)
         let reason = try reply.decode([String: String].self)["reason"] ?? ""
-        #expect(reason.contains("tuna/0") && reason.contains("tuna/1"), "\(reason)")
+        #expect(reason.contains("tuna/0") && reason.contains(WireProtocol.version), "\(reason)")
         #expect(scheduler.waitForError(containing: "refused a worker") != nil)
     }
 }

@@ -105,6 +105,66 @@ import TunaWire
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aWorkerHoldsAsManyTrialsAsItsSlotsAndLosesThemAllWhenItFallsSilent(_ kind: StoreKind) throws {
+        let harness = try Harness(backend: kind, heartbeat: 0.2, liveness: 3)
+        try harness.scheduler.add(try harness.sphere(trials: 6, maxAttempts: 3))
+        let holder = try harness.worker("holder")
+        try holder.send(.hello, HelloMessage(worker: "holder", host: "test", pid: 1, slots: 3))
+        _ = try holder.expect(.welcome)
+        try holder.send(.ready, ReadyMessage(slots: 3))
+        let first = try (0..<3).map { _ in try #require(try holder.assignment()) }
+        #expect(first.map(\.number) == [0, 1, 2] && first.allSatisfy { $0.attempt == 1 })
+        try holder.send(Envelope(type: .heartbeat))
+        #expect(try holder.receivesNothing(.assign, seconds: 0.2), "three slots, three trials")
+        // Results of two, sent together, are stored in one burst and refill two slots.
+        try holder.result(first[0].trialID, value: 0.5)
+        try holder.result(first[1].trialID, value: 0.25)
+        let refill = try (0..<2).map { _ in try #require(try holder.assignment()) }
+        #expect(refill.map(\.number) == [3, 4])
+        #expect(try harness.trials("sphere").prefix(2).map(\.value) == [0.5, 0.25])
+        try harness.expectConsistent()
+
+        // Silent while holding three (one running, two queued): all three go back, each
+        // counted as an attempt, and another worker runs them as attempt 2.
+        let lost = Set([first[2].trialID] + refill.map(\.trialID))
+        #expect(try harness.pump { try harness.trials("sphere").filter { $0.state == .waiting }.count == 3 })
+        try harness.expectConsistent()
+        let heir = try harness.worker("heir")
+        try heir.join()
+        var rerun: Set<Int64> = []
+        for _ in 0..<4 {
+            let assignment = try #require(try heir.assignment())
+            if lost.contains(assignment.trialID) {
+                #expect(assignment.attempt == 2)
+                rerun.insert(assignment.trialID)
+            }
+            try heir.result(assignment.trialID, value: 1)
+        }
+        #expect(rerun == lost)
+        #expect(try harness.pump { harness.scheduler.isFinished })
+        #expect(try harness.trials("sphere").allSatisfy { $0.state == .complete })
+        try harness.expectConsistent()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func slotCountsOutsideTheLimitAreRefusedBeforeAnyTrialIsHeld(_ kind: StoreKind) throws {
+        let harness = try Harness(backend: kind)
+        try harness.scheduler.add(try harness.sphere(trials: 4))
+        let greedy = try harness.worker("greedy")
+        for slots in [0, -1, TrialSlots.range.upperBound + 1, Int.max] {
+            try greedy.send(.hello, HelloMessage(worker: "greedy", host: "test", pid: 1, slots: slots))
+        }
+        #expect(try greedy.receivesNothing(.welcome))
+        #expect(harness.log.contains { $0.contains("not \(Int.max)") }, "\(harness.log)")
+        // A welcomed worker asking for too many in its ready keeps its slots (one) and one trial.
+        try greedy.join()
+        try greedy.send(.ready, ReadyMessage(slots: 1000))
+        _ = try #require(try greedy.assignment())
+        #expect(try greedy.receivesNothing(.assign))
+        try harness.expectConsistent()
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func aRepeatedHelloPutsTheHeldTrialBackInBothQueues(_ kind: StoreKind) throws {
         let harness = try Harness(backend: kind)
         try harness.scheduler.add(try harness.sphere(trials: 2))
@@ -220,12 +280,12 @@ import TunaWire
         let harness = try Harness(backend: kind)
         try harness.scheduler.add(try harness.sphere(trials: 1))
         let peer = try harness.worker("peer")
-        try peer.sendRaw([Array("tuna/1".utf8), Array("result".utf8), Array("{not json".utf8)])
-        try peer.sendRaw([Array("tuna/1".utf8), Array("no_such_type".utf8), Array("{}".utf8)])
+        try peer.sendRaw([Array(WireProtocol.version.utf8), Array("result".utf8), Array("{not json".utf8)])
+        try peer.sendRaw([Array(WireProtocol.version.utf8), Array("no_such_type".utf8), Array("{}".utf8)])
         try peer.sendRaw([Array("tuna/0".utf8), Array("hello".utf8), Array("{}".utf8)])
         #expect(try peer.expect(.refuse)?.decode(RefuseMessage.self).reason.contains("tuna/0") == true)
         try peer.sendRaw([[0xff, 0x1b, 0x5b, 0x32, 0x4a]])  // a terminal escape as the only frame
-        try peer.sendRaw([Array("tuna/1".utf8), Array("hello".utf8), Array(#"{"worker":"x\u001b[2J","host":"h","pid":1}"#.utf8)])
+        try peer.sendRaw([Array(WireProtocol.version.utf8), Array("hello".utf8), Array(#"{"worker":"x\u001b[2J","host":"h","pid":1}"#.utf8)])
         _ = try peer.expect(.welcome)
         #expect(!harness.log.contains { $0.contains("\u{1b}") }, "control characters are escaped in the log")
         try peer.send(Envelope(type: .ready))
@@ -243,7 +303,7 @@ import TunaWire
         try worker.join()
         let first = try #require(try worker.assignment())
         // JSON has no NaN; a peer may still write a number too large for a Double.
-        try worker.sendRaw([Array("tuna/1".utf8), Array("result".utf8),
+        try worker.sendRaw([Array(WireProtocol.version.utf8), Array("result".utf8),
                             Array(#"{"trialID":\#(first.trialID),"value":1e999,"foldValues":[],"foldSeconds":[],"metrics":{},"seconds":1,"pruned":false}"#.utf8)])
         let next = try #require(try worker.assignment())
         #expect(next.trialID != first.trialID)

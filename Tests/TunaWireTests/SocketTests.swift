@@ -79,10 +79,10 @@ import Foundation
             do { _ = try Envelope(frames: frames); return "accepted" } catch { return "\(error)" }
         }
         #expect(reason([]).contains("expected 3 or 4 frames"))
-        #expect(reason([Array("tuna/1".utf8), Array("launch".utf8), []]).contains("unknown message type 'launch'"))
+        #expect(reason([Array(WireProtocol.version.utf8), Array("launch".utf8), []]).contains("unknown message type 'launch'"))
         #expect(reason([Array("tuna/0".utf8), Array("hello".utf8), []]).contains("peer speaks protocol 'tuna/0'"))
         #expect(reason(Envelope(type: .heartbeat).frames) == "accepted")
-        #expect(throws: MalformedMessage.self) { _ = try Envelope.routed([[], Array("tuna/1".utf8)]) }
+        #expect(throws: MalformedMessage.self) { _ = try Envelope.routed([[], Array(WireProtocol.version.utf8)]) }
         let bad = Envelope(type: .hello, body: Array("{not json".utf8))
         #expect(throws: MalformedMessage.self) { _ = try bad.decode([String: String].self) }
     }

@@ -27,6 +27,9 @@ struct BenchDaemon: ParsableCommand {
     @Option(help: "Simulated workers instead of worker processes (hosted 500 to a process).") var simulate: Int?
     @Option(help: "With --simulate: each trial's duration in ms, or a range drawn per trial (500-2000).") var trialMs = "0"
     @Option(help: "Heartbeat interval in seconds.") var heartbeat = 1.0
+    @Option(help: "Trials each worker process holds at once (`tuna worker --hold`).") var hold = 1
+    @Option(help: "A long run's memory: the scheduler's RSS after every this many trials, printed as it goes (e.g. 100000 with --trials 1000000).")
+    var rssEvery: Int?
     @Flag(help: "Ask the sampler on the dispatch loop's thread, as before the sampler thread (for comparisons).")
     var samplerOnLoop = false
     @Flag(help: "One JSON object.") var json = false
@@ -36,6 +39,8 @@ struct BenchDaemon: ParsableCommand {
             throw ValidationError("unknown sampler '\(sampler)'; known: \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard (1...64).contains(parameters) else { throw ValidationError("--parameters is between 1 and 64") }
+        guard TrialSlots.range.contains(hold) else { throw ValidationError("--hold is between 1 and \(TrialSlots.range.upperBound)") }
+        if let rssEvery, rssEvery < 1 { throw ValidationError("--rss-every is at least 1") }
         if let simulate, !(1...10_000).contains(simulate) { throw ValidationError("--simulate is between 1 and 10000") }
         _ = try TrialDuration(trialMs)
     }
@@ -76,26 +81,32 @@ struct BenchDaemon: ParsableCommand {
                     seconds: (seconds ?? 3600) + 60, seed: UInt64(host + 1)))
             }
         } else {
-            children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat)
+            children = try LocalWorkers(count: workers, endpoint: scheduler.endpoint, heartbeat: heartbeat, extraArguments: ["--hold", "\(hold)"])
         }
         defer {
             children.terminate()
             for host in simulated { host.terminate() }
         }
         var firstTrial: Date?
+        let start = Date()
         var finished = 0
         var memory: [Int] = residentMemoryBytes().map { [$0] } ?? []
         var lastSample = Date()
         let cpuBefore = Self.cpuSeconds()
+        let rssEvery = rssEvery
+        var byTrials: [(trials: Int, mb: Double)] = []
         scheduler.onTrialFinished = { _, _ in
             finished += 1
             if firstTrial == nil { firstTrial = Date() }
+            if let rssEvery, finished % rssEvery == 0, let rss = residentMemoryBytes() {
+                byTrials.append((finished, Double(rss) / 1_048_576))
+                FileHandle.standardError.write(Data(String(format: "%d trials: scheduler RSS %.1f MB, %.1f s\n", finished, Double(rss) / 1_048_576, Date().timeIntervalSince(start)).utf8))
+            }
             if finished % 256 == 0, Date().timeIntervalSince(lastSample) >= 5, let rss = residentMemoryBytes() {
                 memory.append(rss)
                 lastSample = Date()
             }
         }
-        let start = Date()
         let limit = seconds
         try scheduler.run(shouldStop: { limit.map { Date().timeIntervalSince(start) >= $0 } ?? false })
         let end = Date()
@@ -115,11 +126,12 @@ struct BenchDaemon: ParsableCommand {
         let wall = end.timeIntervalSince(start)
         let asks = active.samplerAsks
         var object: [String: Any] = [
-            "benchmark": "daemon", "trials": finished, "workers": workerCount, "sampler": sampler, "trials_per_s": rate.rounded(),
+            "benchmark": "daemon", "trials": finished, "workers": workerCount, "hold": hold, "sampler": sampler, "trials_per_s": rate.rounded(),
             "scheduler_cpu_ms_per_trial": cpu * 1000 / Double(max(finished, 1)), "scheduler_cpu_percent": 100 * cpu / wall,
             "dispatch_p50_ms": latencies.quantile(0.5) * 1000, "dispatch_p99_ms": latencies.quantile(0.99) * 1000,
             "wall_s": wall, "lost": lost, "requeued_at_stop": counts[.waiting] ?? 0,
             "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count,
+            "rss_mb_by_trials": byTrials.map { [$0.trials, $0.mb] as [Any] },
             "sampler_asks": asks.count, "sampler_ask_mean_ms": asks.count > 0 ? asks.seconds * 1000 / Double(asks.count) : 0,
         ]
         if simulate != nil {
@@ -140,8 +152,8 @@ struct BenchDaemon: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%d trials with %d workers: %.0f trials/s end to end (ZeroMQ + SQLite); scheduler CPU %.3f ms/trial; dispatch latency p50 %.3f ms, p99 %.3f ms",
-                         finished, workers, rate, cpu * 1000 / Double(max(finished, 1)), latencies.quantile(0.5) * 1000, latencies.quantile(0.99) * 1000))
+            print(String(format: "%d trials with %d workers holding %d: %.0f trials/s end to end (ZeroMQ + SQLite); scheduler CPU %.3f ms/trial; dispatch latency p50 %.3f ms, p99 %.3f ms",
+                         finished, workers, hold, rate, cpu * 1000 / Double(max(finished, 1)), latencies.quantile(0.5) * 1000, latencies.quantile(0.99) * 1000))
             print("trials lost: \(lost); running at the stop, back in the queue: \(counts[.waiting] ?? 0); scheduler memory (MB) sampled every 5 s: \(memory.map { String(format: "%.0f", Double($0) / 1_048_576) }.joined(separator: " "))")
             print("reference (shared/bench/README.md, same machine): Optuna 5 random sampler with SQLite storage 48.6 trials/s, in memory 7,141 trials/s")
         }
