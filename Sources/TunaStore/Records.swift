@@ -108,7 +108,7 @@ public enum TrialOutcome: Sendable, Equatable {
     /// The attempt failed for good (the scheduler decides about retries before this).
     case fail(error: String)
 
-    var state: TrialState {
+    public var state: TrialState {
         switch self {
         case .complete: .complete
         case .pruned: .pruned

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TunaProtocol
+import TunaStore
 import TunaTensor
 import TunaWorker
 
@@ -71,6 +72,9 @@ struct WorkerCommand: ParsableCommand {
         // One trial per process, one core per trial: OpenBLAS read its environment at start-up,
         // so set the thread count directly.
         BLAS.setThreads(1)
+        // Trials of a millisecond free and take back heap at every turn; keeping it spares the
+        // machine's cores the page faults (they are shared with the scheduler).
+        _ = SQLiteTrialStore.keepFreedHeap()
         let stop = StopSignal()
         let logging = verbose
         let worker = try Worker(.init(endpoint: connect, name: name, giveUpAfter: giveUpAfter, log: { message in

@@ -72,6 +72,29 @@ struct TrialStoreConformance {
     }
 
     @Test(arguments: StoreBackend.all)
+    func aTrialCreatedRunningEqualsOneCreatedThenMarkedAndEndsWithItsDuration(_ backend: StoreBackend) throws {
+        try withTemporaryDirectory { dir in
+            let clock = TestClock()
+            let store = try backend.make(dir, clock.closure)
+            let study = try store.createStudy(sampleStudy())
+            let params: [String: JSONValue] = ["a": .number(1.5), "b": .string("relu"), "c": .bool(true), "d": .number(2),
+                                               "e": .number(3), "f": .number(4), "g": .number(5), "h": .number(6), "i": .number(7)]
+            let stepwise = try store.markRunning(trial: try store.createTrial(study: study.id, params: params).id, worker: "w")
+            let direct = try store.createRunningTrial(study: study.id, params: params, worker: "w")
+            #expect(direct.number == stepwise.number + 1 && direct.state == .running && direct.attempts == 1)
+            #expect(try store.trial(id: direct.id) == direct)
+            // Nine parameters: two multi-row statements for the parameter rows in SQLite.
+            #expect(try store.trial(id: direct.id)?.params == params)
+            clock.advance(2)
+            #expect(try store.endTrial(direct.id, .complete(value: 0.5, std: nil), folds: [FoldValue(fold: 0, value: 0.5)]) == 2)
+            let ended = try #require(try store.trial(id: direct.id))
+            #expect(ended.state == .complete && ended.value == 0.5 && ended.duration == 2)
+            #expect(try store.foldValues(trial: direct.id) == [FoldValue(fold: 0, value: 0.5)])
+            #expect(throws: StoreError.self) { try store.endTrial(direct.id, .fail(error: "again"), folds: []) }
+        }
+    }
+
+    @Test(arguments: StoreBackend.all)
     func requeueKeepsAttemptsAndDropsTheLostAttemptsProgress(_ backend: StoreBackend) throws {
         try withTemporaryDirectory { dir in
             let store = try backend.make(dir, TestClock().closure)
