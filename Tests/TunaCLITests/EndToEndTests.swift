@@ -82,12 +82,18 @@ import TunaWire
         #expect(trials.contains { $0.worker == "late" }, "the late worker ran trials: \(trials.compactMap(\.worker))")
     }
 
-    @Test func aKilledWorkersTrialIsFinishedByTheOther() throws {
-        let workspace = try Workspace()
-        let study = try workspace.write("slow.yaml", Self.slow("e2e-kill", trials: 6, seconds: 0.8))
+    /// `tuna run` of `text` with no local workers (heartbeat 0.5 s) and the endpoint it listens at.
+    func runWithoutWorkers(_ text: String, in workspace: Workspace) throws -> (TunaProcess, String) {
+        let study = try workspace.write("slow.yaml", text)
         let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.5", "--db", workspace.db], in: workspace.url)
         let line = try #require(scheduler.waitForError(containing: "scheduler at "))
         let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+        return (scheduler, endpoint)
+    }
+
+    @Test func aKilledWorkersTrialIsFinishedByTheOther() throws {
+        let workspace = try Workspace()
+        let (scheduler, endpoint) = try runWithoutWorkers(Self.slow("e2e-kill", trials: 6, seconds: 0.8), in: workspace)
         let victim = try TunaProcess(["worker", "--connect", endpoint, "--name", "victim", "--allow-commands"], in: workspace.url)
         let survivor = try TunaProcess(["worker", "--connect", endpoint, "--name", "survivor", "--allow-commands"], in: workspace.url)
         // Kill the victim while it runs a trial.
@@ -109,10 +115,7 @@ import TunaWire
 
     @Test func aKilledWorkerHoldingSeveralTrialsHasEveryOneRequeuedAsAnAttempt() throws {
         let workspace = try Workspace()
-        let study = try workspace.write("slow.yaml", Self.slow("e2e-hold", trials: 8, seconds: 0.8))
-        let scheduler = try TunaProcess(["run", study, "--workers", "0", "--heartbeat", "0.5", "--db", workspace.db], in: workspace.url)
-        let line = try #require(scheduler.waitForError(containing: "scheduler at "))
-        let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("tcp://") }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+        let (scheduler, endpoint) = try runWithoutWorkers(Self.slow("e2e-hold", trials: 8, seconds: 0.8), in: workspace)
         let victim = try TunaProcess(["worker", "--connect", endpoint, "--name", "victim", "--allow-commands", "--hold", "3"], in: workspace.url)
         // The victim holds three trials (one runs, two wait in its line) before anyone else joins.
         let store = try SQLiteTrialStoreWaiter(path: workspace.db)
