@@ -91,6 +91,18 @@ import TunaWire
         return (scheduler, endpoint)
     }
 
+    /// SIGKILLs `victim`, lets the run end, and returns the study's trials.
+    func killThenCollect(_ victim: TunaProcess, survivor: TunaProcess, scheduler: TunaProcess, study: String,
+                         in workspace: Workspace) throws -> [TrialRecord] {
+        kill(victim.process.processIdentifier, SIGKILL)
+        #expect(scheduler.wait() == 0, "\(scheduler.errors)")
+        survivor.wait(timeout: 15)
+        victim.wait(timeout: 5)
+        let reader = try self.store(workspace)
+        let record = try #require(try reader.study(named: study))
+        return try reader.trials(study: record.id, states: nil)
+    }
+
     @Test func aKilledWorkersTrialIsFinishedByTheOther() throws {
         let workspace = try Workspace()
         let (scheduler, endpoint) = try runWithoutWorkers(Self.slow("e2e-kill", trials: 6, seconds: 0.8), in: workspace)
@@ -99,13 +111,7 @@ import TunaWire
         // Kill the victim while it runs a trial.
         let store = try SQLiteTrialStoreWaiter(path: workspace.db)
         let victimTrial = try #require(store.waitForTrial(study: "e2e-kill") { $0.state == .running && $0.worker == "victim" })
-        kill(victim.process.processIdentifier, SIGKILL)
-        #expect(scheduler.wait() == 0, "\(scheduler.errors)")
-        survivor.wait(timeout: 15)
-        victim.wait(timeout: 5)
-        let reader = try self.store(workspace)
-        let record = try #require(try reader.study(named: "e2e-kill"))
-        let trials = try reader.trials(study: record.id, states: nil)
+        let trials = try killThenCollect(victim, survivor: survivor, scheduler: scheduler, study: "e2e-kill", in: workspace)
         #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
         let reassigned = try #require(trials.first { $0.id == victimTrial.id })
         #expect(reassigned.worker == "survivor")
@@ -122,13 +128,7 @@ import TunaWire
         let held = store.waitForTrials(study: "e2e-hold", count: 3) { $0.state == .running && $0.worker == "victim" }
         #expect(held.count == 3)
         let survivor = try TunaProcess(["worker", "--connect", endpoint, "--name", "survivor", "--allow-commands", "--hold", "2"], in: workspace.url)
-        kill(victim.process.processIdentifier, SIGKILL)
-        #expect(scheduler.wait() == 0, "\(scheduler.errors)")
-        survivor.wait(timeout: 15)
-        victim.wait(timeout: 5)
-        let reader = try self.store(workspace)
-        let record = try #require(try reader.study(named: "e2e-hold"))
-        let trials = try reader.trials(study: record.id, states: nil)
+        let trials = try killThenCollect(victim, survivor: survivor, scheduler: scheduler, study: "e2e-hold", in: workspace)
         #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
         #expect(Set(trials.map(\.number)) == Set(0..<8))
         for lost in held {
