@@ -155,7 +155,7 @@ public final class ActiveStudy {
     /// in flight (one at a time per study, so no two asks propose from the same snapshot).
     func proposalJob(wanted: Int, now: Date = Date()) -> SamplerThread.Job? {
         guard let proposals, !stopped, !isDone, !isOutOfTime, proposals.canAsk(now: now) else { return nil }
-        let count = min(wanted - proposals.queued.count, unaskedBudget, ProposalQueue.maximumBatch)
+        let count = min(wanted - proposals.queued.count, unaskedBudget, proposals.batchLimit)
         guard count > 0 else { return nil }
         proposals.asking(count)
         return SamplerThread.Job(
@@ -164,10 +164,10 @@ public final class ActiveStudy {
 
     /// Takes the sampler thread's answer; stale answers (asked before a stop, or for a study
     /// with nothing left to start) are dropped. Returns a line to log, if any.
-    func receive(_ answer: SamplerThread.Answer, now: Date = Date()) -> String? {
+    func receive(_ answer: SamplerThread.Answer, waiting: Int = 0, now: Date = Date()) -> String? {
         guard let proposals else { return nil }
         let usable = stopped || isDone || isOutOfTime ? 0 : max(0, unaskedBudget)
-        return proposals.receive(answer, keep: usable, now: now).map { "study \(study.name): \($0)" }
+        return proposals.receive(answer, keep: usable, waiting: waiting, now: now).map { "study \(study.name): \($0)" }
     }
 
     /// Forgets queued proposals and any answer still in flight.

@@ -8,9 +8,13 @@ import TunaSearch
 /// starts a new generation, so an answer that arrives afterwards is recognised and dropped
 /// rather than handed out.
 final class ProposalQueue {
-    /// The most points one ask proposes (each is one more fake observation for the GP, and a
-    /// long batch is stale by the time its last point is handed out).
+    /// The most points one ask proposes while the workers keep up with it (each is one more
+    /// fake observation for the GP, and a long batch is stale by the time its last point is
+    /// handed out).
     static let maximumBatch = 64
+    /// The most points one study keeps asked ahead, and one ask's ceiling when the workers
+    /// take more than `maximumBatch` while an ask runs (`demand`).
+    static let maximumAhead = 512
     /// After a sampler error other than exhaustion, the next ask waits this long (a broken
     /// study must not spin the sampler thread or flood the log).
     static let retryDelay = 1.0
@@ -32,6 +36,13 @@ final class ProposalQueue {
     /// Asks answered and how long they took on the sampler thread (for the log and benchmarks).
     private(set) var answered = 0
     private(set) var askSeconds = 0.0
+    /// Proposals handed out so far, and that count when the ask in flight started.
+    private var handedOut = 0
+    private var handedOutAtAsk = 0
+    /// What the workers wanted while the last ask ran: the proposals they took plus those
+    /// still waiting when it came back. An ask started now will take about as long, so this is
+    /// what the queue must hold when it starts for no worker to wait.
+    private(set) var demand = 0
 
     init(serial: Int) {
         self.serial = serial
@@ -43,10 +54,27 @@ final class ProposalQueue {
 
     func asking(_ count: Int) {
         inFlight = count
+        handedOutAtAsk = handedOut
+    }
+
+    /// Proposals to keep beyond the workers waiting: `base`, or (never with `base` 0, which
+    /// keeps a one-worker run reproducible) twice the last ask's demand: an ask starts when the
+    /// queue falls below this, the workers take `demand` meanwhile, and the answer refills it.
+    func ahead(base: Int) -> Int {
+        base == 0 ? 0 : min(max(base, 2 * demand), Self.maximumAhead)
+    }
+
+    /// The most points the next ask may propose: `maximumBatch`, or the last ask's demand when
+    /// that was more (a smaller batch than the workers take while it runs falls behind for good:
+    /// each ask costs a fit and a first point however few points follow).
+    var batchLimit: Int {
+        min(max(Self.maximumBatch, demand + demand / 4), Self.maximumAhead)
     }
 
     func next() -> Parameters? {
-        queued.isEmpty ? nil : queued.removeFirst()
+        guard !queued.isEmpty else { return nil }
+        handedOut += 1
+        return queued.removeFirst()
     }
 
     func drop() {
@@ -56,9 +84,11 @@ final class ProposalQueue {
     }
 
     /// Queues up to `keep` of the answer's proposals; a problem worth logging comes back.
-    func receive(_ answer: SamplerThread.Answer, keep: Int, now: Date) -> String? {
+    /// `waiting`: workers that found nothing to start while the ask ran and wait now.
+    func receive(_ answer: SamplerThread.Answer, keep: Int, waiting: Int = 0, now: Date) -> String? {
         guard answer.generation == generation else { return nil }
         inFlight = 0
+        demand = handedOut - handedOutAtAsk + max(waiting, 0)
         answered += 1
         askSeconds += answer.seconds
         queued += answer.proposals.prefix(max(0, keep))

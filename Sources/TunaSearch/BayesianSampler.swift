@@ -115,8 +115,7 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
         var gp = try GaussianProcess(x: x, y: y, dimensions: d, categorical: categorical, hyper: hyper)
         let worst = z.max() ?? 0
         if !context.running.isEmpty {
-            for params in context.running {
-                let f = encoding.encode(params)
+            for f in Self.liesNearest(context.running.map(encoding.encode), center: rows[0].f, hyper: hyper, categorical: categorical) {
                 let lie = parallelStrategy == .krigingBeliever ? gp.predict(f).mean : worst
                 x += f
                 y.append(lie)

@@ -45,6 +45,8 @@ struct GaussianProcess: Sendable {
     let n: Int
     let d: Int
     let x: [Double]
+    /// The observations conditioned on (kept so a model can be rebuilt with more of them).
+    let y: [Double]
     let categorical: [Bool]
     let hyper: GPHyperparameters
     let cholesky: Cholesky
@@ -56,6 +58,7 @@ struct GaussianProcess: Sendable {
         self.n = n
         self.d = d
         self.x = x
+        self.y = y
         self.categorical = categorical
         self.hyper = hyper
         var k = [Double](repeating: 0, count: n * n)

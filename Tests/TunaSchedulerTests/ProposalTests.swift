@@ -243,3 +243,36 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         }
     }
 }
+
+/// How far ahead a study's queue is filled: from what the workers took while the last ask ran.
+@Suite struct ProposalDemandTests {
+    func answer(_ queue: ProposalQueue, points: Int) -> SamplerThread.Answer {
+        SamplerThread.Answer(
+            study: queue.serial, generation: queue.generation,
+            proposals: (0..<points).map { ["x0": .double(Double($0))] }, error: nil, seconds: 0.05)
+    }
+
+    @Test func theQueueKeepsTwiceTheLastAsksDemandAheadAndBatchesGrowToIt() {
+        let queue = ProposalQueue(serial: 1)
+        #expect(queue.ahead(base: 32) == 32 && queue.batchLimit == ProposalQueue.maximumBatch)
+        queue.asking(64)
+        _ = queue.receive(answer(queue, points: 64), keep: 1000, now: Date())
+        // The workers take 60 while the next ask runs, and 40 more wait when it comes back.
+        queue.asking(64)
+        for _ in 0..<60 { _ = queue.next() }
+        _ = queue.receive(answer(queue, points: 64), keep: 1000, waiting: 40, now: Date())
+        #expect(queue.demand == 100)
+        #expect(queue.ahead(base: 32) == 200)
+        #expect(queue.batchLimit == 125)
+        // One worker: nothing ahead, whatever the demand (a one-worker run stays reproducible).
+        #expect(queue.ahead(base: 0) == 0)
+        // Bounded however many workers wait.
+        queue.asking(64)
+        _ = queue.receive(answer(queue, points: 0), keep: 1000, waiting: 5000, now: Date())
+        #expect(queue.ahead(base: 32) == ProposalQueue.maximumAhead && queue.batchLimit == ProposalQueue.maximumAhead)
+        // A quiet spell brings it back down.
+        queue.asking(64)
+        _ = queue.receive(answer(queue, points: 64), keep: 1000, now: Date())
+        #expect(queue.ahead(base: 32) == 32 && queue.batchLimit == ProposalQueue.maximumBatch)
+    }
+}
