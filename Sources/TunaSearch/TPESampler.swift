@@ -1,4 +1,9 @@
 import TunaRandom
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Multivariate Tree-structured Parzen Estimator, after Optuna 5's default `TPESampler`.
 ///
@@ -73,6 +78,9 @@ public struct TPESampler: Sampler, Codable, Hashable {
         // Constant liar (Optuna's default): trials still running count as bad, so parallel
         // workers are not all sent to the same promising spot.
         let goodParams = good.map(\.params), badParams = bad.map(\.params) + context.running
+        let feasibility = Feasibility(
+            diverged: context.history.filter(\.isDivergedFailure).map(\.params),
+            finished: context.history.filter { $0.isUsable || $0.state == .pruned }.map(\.params))
 
         var values = Parameters()
         var sampledGroups = Set<String>()
@@ -84,7 +92,7 @@ public struct TPESampler: Sampler, Codable, Hashable {
             let key = p.when?.description ?? ""
             guard sampledGroups.insert(key).inserted else { continue }
             let members = ordered.filter { ($0.when?.description ?? "") == key && $0.domain.isSearchable }
-            values.merge(sampleGroup(members, good: goodParams, bad: badParams, rng: &rng)) { $1 }
+            values.merge(sampleGroup(members, good: goodParams, bad: badParams, feasibility: feasibility, rng: &rng)) { $1 }
         }
         return values
     }
@@ -122,7 +130,10 @@ public struct TPESampler: Sampler, Codable, Hashable {
 
     /// Joint TPE draw for one group of parameters that are active together: `eiCandidates`
     /// draws from the good trials' estimator l, the one with the largest log l(x) − log g(x).
-    func sampleGroup(_ members: [Parameter], good: [Parameters], bad: [Parameters], rng: inout SeededGenerator) -> Parameters {
+    func sampleGroup(
+        _ members: [Parameter], good: [Parameters], bad: [Parameters], feasibility: Feasibility = Feasibility(),
+        rng: inout SeededGenerator
+    ) -> Parameters {
         var values = Parameters()
         var modelled: [(parameter: Parameter, dim: ParzenEstimator.Dim)] = []
         for p in members {
@@ -161,11 +172,25 @@ public struct TPESampler: Sampler, Codable, Hashable {
         let below = ParzenEstimator(
             dims: dims, observations: goodRows, weights: Self.weights(goodRows.count), priorWeight: priorWeight,
             minimumWidth: floor)
+        // Diverged trials are already in the bad set once; their extra weight there raises g(x)
+        // over the region that diverged (see `Feasibility`).
+        let divergedRows = feasibility.diverged.compactMap(row)
         let above = ParzenEstimator(
-            dims: dims, observations: badRows, weights: Self.weights(badRows.count), priorWeight: priorWeight,
-            minimumWidth: floor)
+            dims: dims, observations: badRows + divergedRows,
+            weights: Self.weights(badRows.count)
+                + [Double](repeating: Feasibility.extraBadWeight, count: divergedRows.count),
+            priorWeight: priorWeight, minimumWidth: floor)
         let candidates = below.sample(max(eiCandidates, 1), rng: &rng)
-        let scores = zip(below.logDensities(candidates), above.logDensities(candidates)).map { $0 - $1 }
+        var scores = zip(below.logDensities(candidates), above.logDensities(candidates)).map { $0 - $1 }
+        if !divergedRows.isEmpty {
+            let finishedRows = feasibility.finished.compactMap(row)
+            for (i, p) in feasibility.logProbabilityOfConverging(
+                at: candidates, dims: dims, diverged: divergedRows, finished: finishedRows, priorWeight: priorWeight,
+                minimumWidth: floor
+            ).enumerated() {
+                scores[i] += p
+            }
+        }
         var best = 0
         for i in scores.indices where scores[i] > scores[best] || scores[best].isNaN { best = i }
 
@@ -179,5 +204,43 @@ public struct TPESampler: Sampler, Codable, Hashable {
         }
         return values
     }
-}
 
+    /// What TPE knows about configurations that diverged, beside the good/bad split.
+    ///
+    /// In the bad set alone a diverged trial is one kernel among ~90% of the study: g(x) barely
+    /// rises over the region that diverged, and TPE went back there about as often as uniform
+    /// sampling (issue #14: 28% of the proposals after the 15th trial in DivergedTrialTests'
+    /// problem over 20 seeds, uniform 30%). Two changes: as c-TPE (Watanabe & Hutter 2023)
+    /// does for constraints, the score log l(x) − log g(x) gets a second ratio that only the
+    /// failures shape, log P(no divergence | x), from one Parzen estimator on the diverged
+    /// trials and one on those that finished, weighted by their counts (Bayes' rule with the
+    /// estimators as class densities) — 23% alone (10 seeds): with few failures their kernels
+    /// are wide and the classifier is vague at the edge; and each diverged trial weighs
+    /// `extraBadWeight` more in g — 23% alone at 3 (10 seeds), 14% at 20 (20 seeds). Together
+    /// (weight 3): 13% over 20 seeds, with the same best loss found (median 0.097 against
+    /// 0.095). Without diverged trials neither applies, so TPE is unchanged on every study that
+    /// has none.
+    struct Feasibility {
+        static let extraBadWeight = 3.0
+        var diverged: [Parameters] = []
+        var finished: [Parameters] = []
+
+        func logProbabilityOfConverging(
+            at candidates: [[Double]], dims: [ParzenEstimator.Dim], diverged: [[Double]], finished: [[Double]],
+            priorWeight: Double, minimumWidth: Double
+        ) -> [Double] {
+            func estimator(_ rows: [[Double]]) -> ParzenEstimator {
+                ParzenEstimator(
+                    dims: dims, observations: rows, weights: [Double](repeating: 1, count: rows.count),
+                    priorWeight: priorWeight, minimumWidth: minimumWidth)
+            }
+            let bad = estimator(diverged).logDensities(candidates)
+            let ok = estimator(finished).logDensities(candidates)
+            let logBad = log(Double(diverged.count)), logOk = log(Double(max(finished.count, 1)))
+            return zip(ok, bad).map { o, b in
+                let a = o + logOk, c = b + logBad
+                return a - ParzenEstimator.logSumExp([a, c])
+            }
+        }
+    }
+}

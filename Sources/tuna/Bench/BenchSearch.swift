@@ -28,7 +28,7 @@ struct BenchSearch: ParsableCommand {
     @Flag(help: "One JSON object per line.")
     var json = false
 
-    @Flag(help: "Run the broad suite (25 functions, random instances per seed) instead of the three functions.")
+    @Flag(help: "Run the broad suite (20 functions, 7 more with --only; random instances per seed) instead of the three functions.")
     var suite = false
 
     @Option(help: "With --suite: only these suite functions, comma-separated.")
