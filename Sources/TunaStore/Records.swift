@@ -97,12 +97,17 @@ public struct TrialRecord: Sendable, Equatable, Identifiable {
     public var error: String?
     /// Seconds from the latest start to the finish.
     public var duration: Double?
+    /// A multi-objective trial's value per metric, in the study's order (`value` is the
+    /// first); nil for single-objective trials and unfinished ones.
+    public var values: [Double]? = nil
 }
 
 /// How a trial ended.
 public enum TrialOutcome: Sendable, Equatable {
-    /// The objective was measured. A NaN `value` is stored as NULL and never ranks.
-    case complete(value: Double, std: Double?)
+    /// The objective was measured. A NaN `value` is stored as NULL and never ranks. `values`
+    /// holds every metric's value of a multi-objective study (`value` is their first); a set
+    /// with a non-finite member is not stored.
+    case complete(value: Double, std: Double?, values: [Double]? = nil)
     /// Stopped early by the pruner; `value` is the last intermediate value, if any.
     case pruned(value: Double?)
     /// The attempt failed for good (the scheduler decides about retries before this).

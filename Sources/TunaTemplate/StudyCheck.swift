@@ -109,12 +109,15 @@ extension Study {
         return names.filter { seen.insert($0).inserted }
     }
 
+    /// What every network trial reports beside its scores: its cost (see NetworkTrial's
+    /// `costMetrics`), for studies that trade accuracy against size or speed.
+    static let costMetrics = ["inference_ms", "parameters", "model_size"]
+
     func checkMetric(plans: [TrainingPlan], task: DataSpec.Task) throws {
-        let metric = search.metric
         for plan in plans {
-            let known = Self.reportedMetrics(loss: plan.loss, task: task)
-            guard !known.contains(metric) else { continue }
-            let at = root?["search"]?["metric"] ?? root?["search"] ?? root
+            let known = Self.reportedMetrics(loss: plan.loss, task: task) + Self.costMetrics
+            guard let metric = search.objectives.map(\.name).first(where: { !known.contains($0) }) else { continue }
+            let at = root?["search"]?["metric"] ?? root?["search"]?["metrics"] ?? root?["search"] ?? root
             var message = "search.metric '\(metric)' is not reported for loss \(plan.loss.name) on a \(task.rawValue) task"
             if let near = nearestName(to: metric, in: known) { message += " (did you mean '\(near)'?)" }
             message += "; known: \(known.joined(separator: ", "))"
