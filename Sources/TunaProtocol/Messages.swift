@@ -173,6 +173,11 @@ public struct ObjectiveValuesError: Error, Sendable, Equatable, CustomStringConv
     public var description: String
     /// A non-finite value: the configuration diverged (samplers learn it as the worst outcome).
     public var diverged: Bool
+
+    public init(description: String, diverged: Bool) {
+        self.description = description
+        self.diverged = diverged
+    }
 }
 
 /// Worker → scheduler: the trial could not be run (the error is stored with it).

@@ -91,6 +91,7 @@ enum Leaderboard {
         var row: [String: Any] = ["number": trial.number, "state": trial.state.rawValue, "attempts": trial.attempts]
         if let value = trial.value { row["value"] = value }
         if let std = trial.std { row["std"] = std }
+        if let values = trial.values { row["values"] = values }
         if let duration = trial.duration { row["seconds"] = duration }
         if let worker = trial.worker { row["worker"] = worker }
         row["params"] = trial.params.mapValues { value -> Any in
@@ -129,6 +130,10 @@ struct Best: ParsableCommand {
     func run() throws {
         let store = try openReader(db)
         let record = try requireStudy(store, study)
+        if let search = ParetoReport.multiObjective(record) {
+            try ParetoReport(store: store, record: record, search: search).print(format: format)
+            return
+        }
         guard let best = try store.bestTrial(study: record.id) else {
             FileHandle.standardError.write(Data("tuna: study '\(study)' has no completed trial yet\n".utf8))
             throw ExitCode(1)
