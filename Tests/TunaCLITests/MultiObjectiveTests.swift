@@ -13,7 +13,7 @@ import TunaStore
         awk -v x="$1" -v y="$2" 'BEGIN { g = 1 + y; printf "f1=%.17g f2=%.17g\\n", x, g * (1 - sqrt(x / g)) }'
         """
 
-    static func study(_ name: String, algorithm: String, trials: Int, seconds: Double = 0, metrics: String = "[f1, f2]") -> String {
+    static func study(_ name: String, algorithm: String, trials: Int, seconds: Double = 0, metrics: String = "[{name: f1, direction: minimize}, {name: f2, direction: minimize}]") -> String {
         """
         name: \(name)
         objective: {command: [sh, zdt1.sh, "{x}", "{y}", "\(seconds)"], timeout: 30}

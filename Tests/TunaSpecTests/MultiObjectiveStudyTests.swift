@@ -65,7 +65,7 @@ import TunaSearch
             (two + "  pruner: {median: {}}", "study.yaml:5:11: error: a pruner compares one metric over epochs"),
             ("  algorithm: nsga2\n  metrics: [f1]", "study.yaml:4:14: error: 'nsga2' is a multi-objective sampler; list several 'metrics'"),
             (two + "  metric: f1", "study.yaml:5:11: error: 'metrics' lists every metric with its direction; remove 'metric' and 'direction'"),
-            ("  metrics: [f1, f1]", "study.yaml:4:18: error: metric 'f1' is listed twice"),
+            ("  metrics: [f1, f1]", "study.yaml:4:17: error: metric 'f1' is listed twice"),
             ("  metrics: [f1, {name: f2, direction: up}]", "study.yaml:4:39: error: direction is 'minimize' or 'maximize', got 'up'"),
             ("  metrics: []", "study.yaml:4:12: error: 'metrics' is a list of metric names"),
             (two + "  reference_point: [1]", "study.yaml:5:20: error: 'reference_point' is a list of 2 numbers, one per metric (f1, f2)"),
@@ -81,9 +81,9 @@ import TunaSearch
         }
         let withMetricKey = Self.study(two).replacingOccurrences(of: "timeout", with: "x")
             .replacingOccurrences(of: "objective: {command: [echo, \"f1=1 f2=2\"]}", with: "objective: {command: [echo, \"f1=1 f2=2\"], metric: f1}")
-        #expect(folder.error(withMetricKey).hasPrefix("study.yaml:2:53: error: 'objective.metric' names the one key to read"), "\(folder.error(withMetricKey))")
+        #expect(folder.error(withMetricKey).hasPrefix("study.yaml:2:51: error: 'objective.metric' names the one key to read"), "\(folder.error(withMetricKey))")
         let function = "name: mo\nobjective: {function: branin}\nsearch:\n  metrics: [f1, f2]\n  parameters: {x0: {float: [-5, 10]}, x1: {float: [0, 15]}}\n"
-        #expect(folder.error(function).hasPrefix("study.yaml:2:24: error: a benchmark function has one value"), "\(folder.error(function))")
+        #expect(folder.error(function).hasPrefix("study.yaml:2:23: error: a benchmark function has one value"), "\(folder.error(function))")
     }
 
     @Test func aNetworkStudysMetricsAreCheckedAgainstWhatTrialsReport() throws {
