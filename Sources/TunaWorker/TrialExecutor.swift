@@ -77,7 +77,7 @@ public struct TrialExecutor: Sendable {
         let names = study.search.objectives.map(\.name)
         let missing = names.filter { metrics[$0] == nil }
         guard missing.isEmpty else {
-            throw TrialFailure(description: "\(source) lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")) of the study's metrics \(names.joined(separator: ", ")) (found \(metrics.keys.sorted().joined(separator: ", ")))")
+            throw TrialFailure(description: "missing \(missing.map { "'\($0)'" }.joined(separator: ", ")) in \(source) (the study's metrics: \(names.joined(separator: ", ")); found: \(metrics.keys.sorted().joined(separator: ", ")))")
         }
         return names.compactMap { metrics[$0] }
     }

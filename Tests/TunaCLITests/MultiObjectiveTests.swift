@@ -115,7 +115,7 @@ import TunaStore
         let record = try #require(try store.study(named: "e2e-mo-missing"))
         for trial in try store.trials(study: record.id, states: nil) {
             #expect(trial.state == .fail)
-            #expect(trial.error?.contains("the last output line of sh lacks 'f3' of the study's metrics f1, f2, f3 (found f1, f2)") == true, "\(trial.error ?? "")")
+            #expect(trial.error?.contains("missing 'f3' in the last output line of sh (the study's metrics: f1, f2, f3; found: f1, f2)") == true, "\(trial.error ?? "")")
         }
         let (bestStatus, _, bestErrors) = try TunaProcess.run(["best", "e2e-mo-missing", "--db", workspace.db], in: workspace.url)
         #expect(bestStatus == 1 && bestErrors.contains("has no completed trial with every metric yet"), "\(bestErrors)")

@@ -47,6 +47,11 @@ import TunaWire
         // from them: NSGA-II with a population of 4).
         #expect(active.finishedValues.count == 6 && active.finishedValues[0] == [0.2, 0.9])
         try harness.expectConsistent()
+        // A scheduler taking the study up again (after a restart) reads the values back.
+        let resumed = try ActiveStudy(
+            study: active.study, record: active.record, budget: 8, store: harness.store, dataset: nil, asksOffThread: false)
+        #expect(resumed.finishedValues == active.finishedValues)
+        #expect(resumed.multiObjectiveContext(directions: [.minimize, .maximize]).observations.count == 6)
     }
 
     @Test func aResultsValuesAreCheckedForCountAndFiniteness() throws {
