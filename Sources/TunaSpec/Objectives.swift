@@ -6,9 +6,10 @@ public struct ObjectiveMetric: Sendable, Hashable, Codable {
     public var name: String
     public var direction: Direction
 
-    public init(name: String, direction: Direction) {
+    /// Without a direction, the metric's usual one (``minimizedByDefault``, else maximize).
+    public init(name: String, direction: Direction? = nil) {
         self.name = name
-        self.direction = direction
+        self.direction = direction ?? (Self.minimizedByDefault.contains(name) ? .minimize : .maximize)
     }
 
     /// Metrics where smaller is better, so a study may name them without a direction; every
@@ -16,10 +17,6 @@ public struct ObjectiveMetric: Sendable, Hashable, Codable {
     public static let minimizedByDefault: Set<String> = [
         "loss", "mse", "mae", "rmse", "log_loss", "inference_ms", "parameters", "model_size",
     ]
-
-    static func defaultDirection(_ metric: String) -> Direction {
-        minimizedByDefault.contains(metric) ? .minimize : .maximize
-    }
 }
 
 /// The samplers a multi-objective study may name in `search.algorithm`.
@@ -68,7 +65,7 @@ extension SearchSettings {
     static func objectives(_ node: SpecNode) throws -> [ObjectiveMetric] {
         guard let list = node["metrics"] else {
             let metric = node["metric"]?.text ?? "loss"
-            return [ObjectiveMetric(name: metric, direction: try direction(node["direction"], metric: metric, at: node))]
+            return [ObjectiveMetric(name: metric, direction: try direction(node["direction"]))]
         }
         if let clash = node["metric"] ?? node["direction"] {
             throw clash.error("'metrics' lists every metric with its direction; remove 'metric' and 'direction'")
@@ -83,11 +80,11 @@ extension SearchSettings {
         for item in items {
             let metric: ObjectiveMetric
             if let name = item.text {
-                metric = ObjectiveMetric(name: name, direction: ObjectiveMetric.defaultDirection(name))
+                metric = ObjectiveMetric(name: name)
             } else if case .mapping = item {
                 try item.checkKeys(["name", "direction"], in: "a metric")
                 guard let name = item["name"]?.text else { throw item.error("a metric needs a 'name'") }
-                metric = ObjectiveMetric(name: name, direction: try direction(item["direction"], metric: name, at: item))
+                metric = ObjectiveMetric(name: name, direction: try direction(item["direction"]))
             } else {
                 throw item.error("a metric is a name or a {name, direction} mapping")
             }
@@ -103,8 +100,9 @@ extension SearchSettings {
         return out
     }
 
-    static func direction(_ node: SpecNode?, metric: String, at parent: SpecNode) throws -> Direction {
-        guard let node else { return ObjectiveMetric.defaultDirection(metric) }
+    /// A declared direction, or nil for the metric's usual one.
+    static func direction(_ node: SpecNode?) throws -> Direction? {
+        guard let node else { return nil }
         guard let text = node.text, let direction = Direction(rawValue: text) else {
             throw node.error("direction is 'minimize' or 'maximize', got '\(node.text ?? "a non-scalar")'")
         }
