@@ -177,6 +177,11 @@ public final class Scheduler {
             if let dataset { try store.putDataset(dataset) }
             var settings: [String: JSONValue] = ["path": .string(Self.absolute(study.file))]
             if let dataset { settings["dataset"] = .string(dataset.hash) }
+            if study.search.multiObjective != nil {
+                // For readers without the study parser (the dashboard's Pareto plot).
+                settings["metrics"] = .string(study.search.objectives.map(\.name).joined(separator: ","))
+                settings["directions"] = .string(study.search.objectives.map(\.direction.rawValue).joined(separator: ","))
+            }
             record = try store.createStudy(NewStudy(
                 name: study.name, studyFile: study.text, studyHash: study.hash,
                 direction: study.search.direction == .minimize ? .minimize : .maximize,

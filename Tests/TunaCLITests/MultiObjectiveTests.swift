@@ -79,6 +79,13 @@ import TunaStore
         #expect(table.contains("hypervolume "), "\(table)")
         let printed = Set(table.split(separator: "\n").filter { $0.hasPrefix("#") }.compactMap { Int($0.dropFirst().prefix { $0.isNumber }) })
         #expect(printed == numbers, "only non-dominated trials are printed: \(table)")
+
+        // The report draws the trade-off, the front's trials in red.
+        let (reportStatus, _, reportErrors) = try TunaProcess.run(["report", "e2e-zdt1", "--db", workspace.db, "--out", "report.html"], in: workspace.url)
+        #expect(reportStatus == 0, "\(reportErrors)")
+        let page = try String(contentsOf: workspace.url.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("Pareto front (f1 × f2)"))
+        #expect(page.components(separatedBy: "class=\"mark front\"").count - 1 == numbers.count)
     }
 
     @Test func aStoppedStudyResumesWithItsValues() throws {
