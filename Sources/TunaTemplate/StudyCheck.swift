@@ -117,8 +117,13 @@ extension Study {
         for plan in plans {
             let known = Self.reportedMetrics(loss: plan.loss, task: task) + Self.costMetrics
             guard let metric = search.objectives.map(\.name).first(where: { !known.contains($0) }) else { continue }
-            let at = root?["search"]?["metric"] ?? root?["search"]?["metrics"] ?? root?["search"] ?? root
-            var message = "search.metric '\(metric)' is not reported for loss \(plan.loss.name) on a \(task.rawValue) task"
+            var at = root?["search"]?["metric"] ?? root?["search"] ?? root
+            var what = "search.metric"
+            if case .sequence(let items, _)? = root?["search"]?["metrics"] {
+                at = items.first { ($0.text ?? $0["name"]?.text) == metric } ?? at
+                what = "metric"
+            }
+            var message = "\(what) '\(metric)' is not reported for loss \(plan.loss.name) on a \(task.rawValue) task"
             if let near = nearestName(to: metric, in: known) { message += " (did you mean '\(near)'?)" }
             message += "; known: \(known.joined(separator: ", "))"
             throw at?.error(message) ?? SpecError(message, at: nil, file: file)

@@ -93,7 +93,7 @@ import TunaSearch
             .replacingOccurrences(of: "  algorithm: tpe\n", with: "")
             .replacingOccurrences(of: "  pruner: {median: {warmup_steps: 1}}\n", with: "")
         let message = folder.error(study)
-        #expect(message.contains("search.metric 'latency_ms' is not reported"), "\(message)")
+        #expect(message.contains("study.yaml:15:23: error: metric 'latency_ms' is not reported"), "\(message)")
         #expect(message.contains("inference_ms"), "the cost metrics are among the known ones: \(message)")
     }
 }
