@@ -54,7 +54,7 @@ public final class ActiveStudy {
             let multi = search.make(seed: study.search.seed, budget: budget)
             multiObjective = (multi, study.search.objectives.map(\.direction))
             proposals = asksOffThread && ProposalQueue.asksOffThread(multi) ? ProposalQueue(serial: serial) : nil
-            keepsHistory = true
+            keepsHistory = (multi as? SingleObjectiveAdapter).map { $0.base.needsHistory } ?? true
         } else {
             multiObjective = nil
             proposals = asksOffThread && ProposalQueue.asksOffThread(sampler) ? ProposalQueue(serial: serial) : nil
@@ -109,7 +109,7 @@ public final class ActiveStudy {
     /// Counts a finished trial, keeps the best value, and keeps the trial when it is needed.
     private func remember(_ trial: Trial, values: [Double]?) {
         finishedCount += 1
-        if multiObjective != nil, let values { objectiveValues[trial.number] = values }
+        if multiObjective != nil, keepsHistory, let values { objectiveValues[trial.number] = values }
         if trial.isUsable, let value = trial.value, bestValue.map({ study.search.direction.isBetter(value, than: $0) }) ?? true {
             bestValue = value
         }
