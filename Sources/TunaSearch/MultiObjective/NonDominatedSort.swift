@@ -67,7 +67,7 @@ public enum Pareto {
     /// Indices of the non-dominated points (rank 0), ascending.
     ///
     /// `tuna best` and the dashboard ask this of whole studies, where comparing every pair
-    /// (10^10 comparisons at 10^5 trials) would hang them. A point's dominator precedes it in
+    /// (up to 10^10 comparisons at 10^5 trials, when few are dominated) would hang them. A point's dominator precedes it in
     /// lexicographic order, and anything that dominates it is itself dominated by (or is) a
     /// point of the front, so scanning in that order each point is compared with the front
     /// found so far only: O(N log N + N·F) for a front of F points. Non-finite vectors must be
