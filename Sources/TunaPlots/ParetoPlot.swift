@@ -2,24 +2,12 @@ import TunaSearch
 import TunaStore
 
 extension StudyPlots {
-    /// A multi-objective study's metrics as the scheduler stored them with the study
-    /// (`settings.metrics`, `settings.directions`: comma-separated; metric names hold no comma),
-    /// or nil for a single-objective study.
-    public static func objectives(_ study: StudyRecord) -> [(name: String, direction: Direction)]? {
-        guard case .string(let names)? = study.settings["metrics"], case .string(let directions)? = study.settings["directions"]
-        else { return nil }
-        let pairs = zip(names.split(separator: ","), directions.split(separator: ",")).compactMap { name, direction in
-            Direction(rawValue: String(direction)).map { (name: String(name), direction: $0) }
-        }
-        return pairs.count >= 2 && pairs.count == names.split(separator: ",").count ? pairs : nil
-    }
-
     /// The trials of a study with several metrics on the plane of the first two, the Pareto
     /// front (over every metric) in red and joined in order along the first metric, the rest in
     /// grey: the trade-off `tuna best` lists, at a glance. Nil for a single-objective study.
     static func pareto(_ s: StudySnapshot) -> RenderedPlot? {
-        guard let objectives = objectives(s.study) else { return nil }
-        let directions = objectives.map(\.direction)
+        guard let objectives = s.study.objectives else { return nil }
+        let directions = objectives.map { $0.direction == .minimize ? Direction.minimize : .maximize }
         let usable = s.complete.filter { $0.values?.count == objectives.count }
         let front = ParetoFront.of(
             usable.map { MultiObjectiveTrial(number: $0.number, state: .complete, params: [:], values: $0.values) },

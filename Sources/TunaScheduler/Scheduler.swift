@@ -179,8 +179,9 @@ public final class Scheduler {
             if let dataset { settings["dataset"] = .string(dataset.hash) }
             if study.search.multiObjective != nil {
                 // For readers without the study parser (the dashboard's Pareto plot).
-                settings["metrics"] = .string(study.search.objectives.map(\.name).joined(separator: ","))
-                settings["directions"] = .string(study.search.objectives.map(\.direction.rawValue).joined(separator: ","))
+                settings.merge(StudyRecord.objectiveSettings(study.search.objectives.map {
+                    (name: $0.name, direction: $0.direction == .minimize ? .minimize : .maximize)
+                })) { _, metric in metric }
             }
             record = try store.createStudy(NewStudy(
                 name: study.name, studyFile: study.text, studyHash: study.hash,

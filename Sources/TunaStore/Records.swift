@@ -74,6 +74,30 @@ public struct StudyRecord: Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 }
 
+extension StudyRecord {
+    /// The settings that name a multi-objective study's metrics and directions, in order
+    /// (comma-separated: metric names hold no comma), for readers that do not parse study files.
+    public static func objectiveSettings(_ metrics: [(name: String, direction: StudyDirection)]) -> [String: JSONValue] {
+        [
+            "metrics": .string(metrics.map(\.name).joined(separator: ",")),
+            "directions": .string(metrics.map(\.direction.rawValue).joined(separator: ",")),
+        ]
+    }
+
+    /// A multi-objective study's metrics with their directions; nil for one metric.
+    public var objectives: [(name: String, direction: StudyDirection)]? {
+        guard case .string(let names)? = settings["metrics"], case .string(let directions)? = settings["directions"] else {
+            return nil
+        }
+        let nameList = names.split(separator: ","), directionList = directions.split(separator: ",")
+        guard nameList.count >= 2, nameList.count == directionList.count else { return nil }
+        let pairs = zip(nameList, directionList).compactMap { name, direction in
+            StudyDirection(rawValue: String(direction)).map { (name: String(name), direction: $0) }
+        }
+        return pairs.count == nameList.count ? pairs : nil
+    }
+}
+
 /// A stored trial. Per-fold and intermediate values are fetched separately: most readers
 /// (rankings, listings) do not need them.
 public struct TrialRecord: Sendable, Equatable, Identifiable {

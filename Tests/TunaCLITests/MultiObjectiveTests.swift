@@ -73,6 +73,15 @@ import TunaStore
         let hypervolume = ParetoFront.hypervolume(onFront, directions: [.minimize, .minimize], reference: [1.1, 2.2])
         #expect(abs((object["hypervolume"] as? Double ?? -1) - hypervolume) < 1e-12)
 
+        // `tuna trials` ranks by the first metric and shows both.
+        let (trialsStatus, listing, _) = try TunaProcess.run(["trials", "e2e-zdt1", "--db", workspace.db, "--top", "3"], in: workspace.url)
+        #expect(trialsStatus == 0)
+        #expect(listing.hasPrefix("study e2e-zdt1: minimize f1, minimize f2 (ranked by f1); "), "\(listing)")
+        #expect(listing.split(separator: "\n").dropFirst().first?.split(separator: " ").prefix(4) == ["rank", "trial", "f1", "f2"], "\(listing)")
+        let (csvStatus, csv, _) = try TunaProcess.run(["trials", "e2e-zdt1", "--db", workspace.db, "--format", "csv", "--top", "100"], in: workspace.url)
+        #expect(csvStatus == 0 && csv.hasPrefix("number,state,f1,f2,std,seconds,x,y\n"), "\(csv)")
+        #expect(csv.split(separator: "\n").count == 25)
+
         let (tableStatus, table, _) = try TunaProcess.run(["best", "e2e-zdt1", "--db", workspace.db], in: workspace.url)
         #expect(tableStatus == 0)
         #expect(table.hasPrefix("Pareto front of e2e-zdt1: \(numbers.count) of 24 complete trials (minimize f1, minimize f2)"), "\(table)")
