@@ -35,9 +35,9 @@ public struct MultiObjectiveSearch: Sendable, Hashable {
     public var referencePoint: [Double]?
 
     /// Above this budget `auto` takes NSGA-II: MOTPE sorts the whole history into fronts on
-    /// every ask (O(M n²)), which at ten thousand trials costs seconds per ask, while NSGA-II's
-    /// work per ask depends on the population only. Below it MOTPE is much better per trial
-    /// (DESIGN.md, "Multi-objective": hypervolume at 50–200 trials on ZDT and DTLZ2).
+    /// every ask (O(M n²)): 9 ms per ask at 1,000 two-objective trials, 0.9 s at 10,000, where
+    /// NSGA-II takes 2 and 21 ms (DESIGN.md, "Multi-objective"). Below it MOTPE is much better
+    /// per trial (the hypervolume table there: 50–200 trials on ZDT and DTLZ2).
     public static let autoNSGAIIAbove = 1000
 
     /// The sampler for a study of `budget` trials.
