@@ -102,8 +102,9 @@ struct NetworkTrial {
 
     /// What a network costs, for studies that trade it against its score: `inference_ms`, the
     /// wall-clock milliseconds per validation example of one prediction pass over the fold's
-    /// validation rows in batches of ``inferenceBatch`` on the worker's thread (so a per-example
-    /// cost, comparable between trials on one machine, not a single-request latency);
+    /// validation rows in batches of ``inferenceBatch`` in the worker (its BLAS threads
+    /// included): a per-example cost, comparable between trials on one machine, not a
+    /// single-request latency;
     /// `parameters`, the network's weights; `model_size`, their bytes as Float32.
     static func costMetrics(_ model: Sequential, nanoseconds: UInt64, rows: Int) -> [String: Double] {
         let weights = Double(model.parameterCount)
