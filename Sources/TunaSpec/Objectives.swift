@@ -159,3 +159,18 @@ extension SearchSettings {
         return search
     }
 }
+
+extension Study {
+    /// NSGA-II breeds from its second generation on: with fewer trials than two populations
+    /// most of the budget is random search, which a user who picked NSGA-II does not expect.
+    public func samplerWarnings() -> [SpecWarning] {
+        guard let multi = search.multiObjective,
+              multi.make(seed: 0, budget: search.trials) is NSGAIISampler,
+              search.trials < 2 * multi.populationSize else { return [] }
+        let searchNode = (try? SpecNode.parse(yaml: text, file: file))?["search"]
+        let node = searchNode?["population_size"] ?? searchNode?["algorithm"] ?? searchNode
+        return [SpecWarning(
+            location: node?.location, file: file,
+            message: "NSGA-II's first generation (population_size \(multi.populationSize)) is random and breeding starts after it; \(search.trials) trials leave \(max(0, search.trials - multi.populationSize)) bred ones (lower population_size, or use motpe)")]
+    }
+}

@@ -27,7 +27,7 @@ extension Study {
     public static func check(path: String) throws -> CheckedStudy {
         let study = try load(path: path)
         let summary = try study.checkNetwork(checkFiles: true, readsTestFile: true)
-        return CheckedStudy(study: study, data: summary, warnings: study.unusedParameters())
+        return CheckedStudy(study: study, data: summary, warnings: study.unusedParameters() + study.samplerWarnings())
     }
 
     /// `parse` followed by the network checks (and the data checks when `checkFiles`).

@@ -35,6 +35,15 @@ import TunaSearch
         #expect(multi.make(seed: 1, budget: 20) is NSGAIISampler)
     }
 
+    @Test func aPopulationTooLargeForTheBudgetIsWarnedAbout() throws {
+        let folder = try StudyFolder()
+        let small = try folder.parse(Self.study("  algorithm: nsga2\n  population_size: 8\n  metrics: [f1, f2]\n  trials: 16"))
+        #expect(small.samplerWarnings().isEmpty)
+        let large = try folder.parse(Self.study("  algorithm: nsga2\n  population_size: 30\n  metrics: [f1, f2]\n  trials: 40"))
+        let warning = try #require(large.samplerWarnings().first)
+        #expect("\(warning)".hasSuffix("study.yaml:5:20: warning: NSGA-II's first generation (population_size 30) is random and breeding starts after it; 40 trials leave 10 bred ones (lower population_size, or use motpe)"), "\(warning)")
+    }
+
     @Test func theShortFormTakesEachMetricsUsualDirection() throws {
         let folder = try StudyFolder()
         let study = try folder.parse(mlpStudy
