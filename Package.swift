@@ -77,7 +77,7 @@ let package = Package(
             dependencies: ["TunaExport", "TunaData", "TunaHTTP", .product(name: "Hummingbird", package: "hummingbird")]),
         /// Plot data from store records (best so far, PED-ANOVA importance, contour grid, learning
         /// curves) and the one SVG renderer the report and the dashboard share; no HTTP.
-        .target(name: "TunaPlots", dependencies: ["TunaStore"], swiftSettings: optimized),
+        .target(name: "TunaPlots", dependencies: ["TunaStore", "TunaSearch"], swiftSettings: optimized),
         /// `tuna dashboard`: JSON endpoints and the page on Hummingbird, drawing with TunaPlots.
         .target(
             name: "TunaDashboard",

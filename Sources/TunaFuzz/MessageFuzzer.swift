@@ -66,6 +66,7 @@ public struct MessageFuzzer {
             "name: \(name)\nobjective: {function: sphere2}\nsearch: {algorithm: random, trials: 3, parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}\n",
             "name: \(name)\nobjective: {function: branin}\nsearch: {trials: 2, parameters: {x0: {float: [-5, 10]}, x1: {float: [0, 15]}}}\n",
             "name: \(name)\nobjective: {command: [sh, -c, \"echo loss=1\"]}\nsearch: {trials: 1, parameters: {x: {float: [0, 1]}}}\n",
+            "name: \(name)\nobjective: {command: [sh, -c, \"echo f1=1 f2=2\"]}\nsearch: {algorithm: nsga2, metrics: [f1, f2], trials: 3, parameters: {x: {float: [0, 1]}}}\n",
             "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n",
             "name: \(name)\nsearch: {trials: 9223372036854775807, parameters: {x: {int: [4, 1e19]}}}\nobjective: {function: sphere2}\n",
             String(repeating: "[", count: 5000),
@@ -81,7 +82,7 @@ public struct MessageFuzzer {
             case 1: return envelope(.ready, ReadyMessage(allowsCommands: random.nextInt(below: 2) == 0))
             case 2: return Envelope(type: .heartbeat).frames
             case 3: return envelope(.progress, ProgressMessage(trialID: trialID(), step: pick([0, 1, -1, Int.max, random.nextInt(below: 100)]), value: value(), fold: pick([nil, 0, -3, 2]), seconds: pick([nil, 0.1, -5])))
-            case 4: return envelope(.result, ResultMessage(trialID: trialID(), value: value(), std: pick([nil, 0.1]), foldValues: [value(), value()], foldSeconds: [0.1], metrics: ["loss": value()], seconds: 0.2, pruned: random.nextInt(below: 4) == 0))
+            case 4: return envelope(.result, ResultMessage(trialID: trialID(), value: value(), std: pick([nil, 0.1]), foldValues: [value(), value()], foldSeconds: [0.1], metrics: ["loss": value()], seconds: 0.2, pruned: random.nextInt(below: 4) == 0, values: pick([nil, [value()], [value(), value()], []])))
             case 5: return envelope(.failed, FailedMessage(trialID: trialID(), error: pick(["diverged", String(repeating: "e", count: 20_000), "\u{0}\u{7}"]), retryable: pick([nil, true, false])))
             case 6: return envelope(.needDataset, DatasetMessage(hash: pick([String(repeating: "0", count: 64), "../../etc/passwd", ""]), fileExtension: pick(["csv", "../x", ""])))
             case 7:

@@ -18,7 +18,7 @@ public enum StudyPlots {
 
     public static func render(_ snapshot: StudySnapshot) -> [RenderedPlot] {
         let importance = Importance.pedANOVA(snapshot.complete, axes: snapshot.axes, direction: snapshot.study.direction)
-        return [
+        return [pareto(snapshot)].compactMap { $0 } + [
             history(snapshot),
             importancePlot(snapshot, importance),
             parallel(snapshot),

@@ -164,9 +164,12 @@ public struct ResultMessage: Codable, Sendable, Equatable {
     public var seconds: Double
     /// True when the worker stopped early on the scheduler's prune decision.
     public var pruned: Bool
+    /// One value per metric of a multi-objective study, in the study's order (`value` is the
+    /// first); absent for a single-objective study, whose one value is `value`.
+    public var values: [Double]?
 
     public init(trialID: Int64, value: Double, std: Double? = nil, foldValues: [Double] = [], foldSeconds: [Double] = [], foldEpochs: [Int]? = nil,
-                metrics: [String: Double] = [:], seconds: Double, pruned: Bool = false) {
+                metrics: [String: Double] = [:], seconds: Double, pruned: Bool = false, values: [Double]? = nil) {
         self.trialID = trialID
         self.value = value
         self.std = std
@@ -176,6 +179,36 @@ public struct ResultMessage: Codable, Sendable, Equatable {
         self.metrics = metrics
         self.seconds = seconds
         self.pruned = pruned
+        self.values = values
+    }
+
+    /// The trial's values for a study optimising `metrics`, or why the result cannot be
+    /// stored as they are: a count other than the metrics' (a worker of another study version,
+    /// or a program that printed too few numbers) or a value that is not finite.
+    public func objectiveValues(metrics: [String]) -> Result<[Double], ObjectiveValuesError> {
+        let values = self.values ?? [value]
+        guard values.count == metrics.count else {
+            return .failure(ObjectiveValuesError(
+                description: "the result has \(values.count) value(s) for \(metrics.count) metric(s) (\(metrics.joined(separator: ", ")))",
+                diverged: false))
+        }
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            return .failure(ObjectiveValuesError(
+                description: "the value of '\(metrics[index])' is not a finite number (\(values[index]))", diverged: true))
+        }
+        return .success(values)
+    }
+}
+
+/// Why a result's values cannot be stored: the trial fails with this description.
+public struct ObjectiveValuesError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    /// A non-finite value: the configuration diverged (samplers learn it as the worst outcome).
+    public var diverged: Bool
+
+    public init(description: String, diverged: Bool) {
+        self.description = description
+        self.diverged = diverged
     }
 }
 

@@ -11,6 +11,12 @@ public final class ActiveStudy {
     public let record: StudyRecord
     public internal(set) var budget: Int
     let sampler: any Sampler
+    /// A study with several metrics is asked through this sampler instead, with the
+    /// metrics' directions; nil for one metric.
+    let multiObjective: (sampler: any MultiObjectiveSampler, directions: [Direction])?
+    /// The value per metric of each finished trial of a multi-objective study, by trial number
+    /// (`history` holds the first as the trial's value).
+    private var objectiveValues: [Int: [Double]] = [:]
     let pruner: any Pruner
     /// Finished trials, as samplers and pruners see them; empty when neither reads it (random
     /// or Sobol search without a pruner), so a long study's memory stays flat.
@@ -42,9 +48,18 @@ public final class ActiveStudy {
         self.dataset = dataset
         let sampler = sampler ?? study.search.algorithm.make(seed: study.search.seed)
         self.sampler = sampler
-        proposals = asksOffThread && ProposalQueue.asksOffThread(sampler) ? ProposalQueue(serial: serial) : nil
         pruner = (study.search.pruner ?? .none).pruner
-        keepsHistory = sampler.needsHistory || !(pruner is NopPruner)
+        if let search = study.search.multiObjective {
+            // Pruners are refused at load: pruning compares one metric over epochs.
+            let multi = search.make(seed: study.search.seed, budget: budget)
+            multiObjective = (multi, study.search.objectives.map(\.direction))
+            proposals = asksOffThread && ProposalQueue.asksOffThread(multi) ? ProposalQueue(serial: serial) : nil
+            keepsHistory = (multi as? SingleObjectiveAdapter).map { $0.base.needsHistory } ?? true
+        } else {
+            multiObjective = nil
+            proposals = asksOffThread && ProposalQueue.asksOffThread(sampler) ? ProposalQueue(serial: serial) : nil
+            keepsHistory = sampler.needsHistory || !(pruner is NopPruner)
+        }
         for trial in try store.trials(study: record.id, states: nil) {
             let params = ParameterCodec.parameters(trial.params, space: study.search.space)
             switch trial.state {
@@ -55,7 +70,8 @@ public final class ActiveStudy {
                 }
                 remember(Trial(
                     number: trial.number, state: Self.state(trial.state), params: params, value: trial.value,
-                    intermediateValues: steps, diverged: trial.state == .fail && FailedMessage.isDiverged(error: trial.error)))
+                    intermediateValues: steps, diverged: trial.state == .fail && FailedMessage.isDiverged(error: trial.error)),
+                    values: trial.values)
             case .waiting:
                 waiting.append(trial.id)
             case .running:
@@ -91,8 +107,9 @@ public final class ActiveStudy {
     public var isSettled: Bool { isDone || (stopped && running.isEmpty) }
 
     /// Counts a finished trial, keeps the best value, and keeps the trial when it is needed.
-    private func remember(_ trial: Trial) {
+    private func remember(_ trial: Trial, values: [Double]?) {
         finishedCount += 1
+        if multiObjective != nil, keepsHistory, let values { objectiveValues[trial.number] = values }
         if trial.isUsable, let value = trial.value, bestValue.map({ study.search.direction.isBetter(value, than: $0) }) ?? true {
             bestValue = value
         }
@@ -113,7 +130,11 @@ public final class ActiveStudy {
                 params = next
             } else {
                 do {
-                    params = try sampler.ask(samplingContext())
+                    if let multiObjective {
+                        params = try multiObjective.sampler.ask(multiObjectiveContext(directions: multiObjective.directions))
+                    } else {
+                        params = try sampler.ask(samplingContext())
+                    }
                 } catch SamplerError.exhausted {
                     return nil
                 }
@@ -146,6 +167,20 @@ public final class ActiveStudy {
             running: pending, trialNumber: finishedCount + running.count + waiting.count + queued.count)
     }
 
+    /// The same snapshot for a multi-objective sampler: each finished trial with its values.
+    func multiObjectiveContext(directions: [Direction]) -> MultiObjectiveContext {
+        let context = samplingContext()
+        return MultiObjectiveContext(
+            space: context.space, directions: directions,
+            history: history.map {
+                MultiObjectiveTrial(number: $0.number, state: $0.state, params: $0.params, values: objectiveValues[$0.number])
+            },
+            running: context.running, trialNumber: context.trialNumber)
+    }
+
+    /// The values per metric of the study's finished trials (multi-objective studies only).
+    public var finishedValues: [Int: [Double]] { objectiveValues }
+
     /// New trials the budget still allows beyond those running, waiting and queued.
     var unaskedBudget: Int {
         budget - finishedCount - running.count - waiting.count - (proposals?.queued.count ?? 0)
@@ -158,8 +193,15 @@ public final class ActiveStudy {
         let count = min(wanted - proposals.queued.count, unaskedBudget, proposals.batchLimit)
         guard count > 0 else { return nil }
         proposals.asking(count)
-        return SamplerThread.Job(
-            study: proposals.serial, generation: proposals.generation, sampler: sampler, context: samplingContext(), count: count)
+        let ask: () throws -> [Parameters]
+        if let multiObjective {
+            let sampler = multiObjective.sampler, context = multiObjectiveContext(directions: multiObjective.directions)
+            ask = { try sampler.askSequence(context, count: count) }
+        } else {
+            let sampler = sampler, context = samplingContext()
+            ask = { try sampler.askSequence(context, count: count) }
+        }
+        return SamplerThread.Job(study: proposals.serial, generation: proposals.generation, ask: ask)
     }
 
     /// Takes the sampler thread's answer; stale answers (asked before a stop, or for a study
@@ -194,9 +236,9 @@ public final class ActiveStudy {
     func finished(_ id: Int64, _ outcome: TrialOutcome) -> FinishedTrial {
         let trial = running.removeValue(forKey: id)
         if trial == nil, let index = waiting.firstIndex(of: id) { waiting.remove(at: index) }
-        var value: Double?, error: String?
+        var value: Double?, values: [Double]?, error: String?
         switch outcome {
-        case .complete(let v, _): value = v
+        case .complete(let v, _, let vs): value = v; values = vs
         case .pruned(let v): value = v
         case .fail(let message): error = message
         }
@@ -204,7 +246,8 @@ public final class ActiveStudy {
         if let trial {
             remember(Trial(
                 number: trial.number, state: state, params: trial.params, value: value,
-                intermediateValues: trial.intermediateValues, diverged: state == .fail && FailedMessage.isDiverged(error: error)))
+                intermediateValues: trial.intermediateValues, diverged: state == .fail && FailedMessage.isDiverged(error: error)),
+                values: values)
         } else {
             finishedCount += 1
         }

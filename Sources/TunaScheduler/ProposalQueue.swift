@@ -25,6 +25,11 @@ final class ProposalQueue {
         sampler.needsHistory && !(sampler is GridSampler)
     }
 
+    /// NSGA-II and MOTPE read the history; random and Sobol' behind the adapter do not.
+    static func asksOffThread(_ sampler: any MultiObjectiveSampler) -> Bool {
+        (sampler as? SingleObjectiveAdapter).map { asksOffThread($0.base) } ?? true
+    }
+
     let serial: Int
     private(set) var queued: [Parameters] = []
     private(set) var generation = 0

@@ -7,17 +7,16 @@ import TunaSearch
 /// the loop's thread it stalled every heartbeat, result and hand-out meanwhile. The loop now
 /// hands this thread a snapshot (a `SamplingContext`, plain values) and keeps serving; the
 /// proposals come back through a lock-protected outbox, and a byte written to a pipe wakes the
-/// loop's poll at once. The thread never touches the scheduler's state: a job carries the
-/// sampler (an immutable value) and the context, and a finished job carries only values back,
+/// loop's poll at once. The thread never touches the scheduler's state: a job's ask closes over
+/// the sampler (an immutable value) and the context, and a finished job carries only values back,
 /// tagged with the study's serial and generation so the loop can discard answers for a study
 /// that was stopped, finished or replaced meanwhile.
 final class SamplerThread: @unchecked Sendable {
     struct Job {
         var study: Int
         var generation: Int
-        var sampler: any Sampler
-        var context: SamplingContext
-        var count: Int
+        /// The sampler asked with the snapshot, for the job's points (single- or multi-objective).
+        var ask: () throws -> [Parameters]
     }
 
     struct Answer {
@@ -96,7 +95,7 @@ final class SamplerThread: @unchecked Sendable {
             var proposals: [Parameters] = []
             var failure: (any Error)?
             do {
-                proposals = try job.sampler.askSequence(job.context, count: job.count)
+                proposals = try job.ask()
             } catch {
                 failure = error
             }

@@ -189,11 +189,19 @@ extension Scheduler {
                           epochs: result.foldEpochs.flatMap { index < $0.count && (1...StudyLimits.maxEpochs).contains($0[index]) ? $0[index] : nil })
             }
             let std = result.std.flatMap { $0.isFinite ? $0 : nil }
+            let values: [Double]
+            switch result.objectiveValues(metrics: study.study.search.objectives.map(\.name)) {
+            case .success(let checked): values = checked
+            case .failure(let problem):
+                try finish(result.trialID, .fail(error: (problem.diverged ? FailedMessage.divergedPrefix : "") + problem.description), study: study)
+                return
+            }
             // A pruned trial keeps the last value it reported, at the step it was stopped: the mean
             // of the folds it finished would rank a trial stopped early beside complete ones.
+            // A multi-objective trial's `value` is its first metric's, as single-objective readers expect.
             let outcome: TrialOutcome = result.pruned
                 ? .pruned(value: study.lastReported(result.trialID) ?? result.value)
-                : .complete(value: result.value, std: std)
+                : .complete(value: values.first ?? result.value, std: std, values: values.count > 1 ? values : nil)
             try finish(result.trialID, outcome, folds: folds, study: study)
         case .failed:
             let failure = try envelope.decode(FailedMessage.self)

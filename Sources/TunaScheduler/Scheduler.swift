@@ -177,6 +177,12 @@ public final class Scheduler {
             if let dataset { try store.putDataset(dataset) }
             var settings: [String: JSONValue] = ["path": .string(Self.absolute(study.file))]
             if let dataset { settings["dataset"] = .string(dataset.hash) }
+            if study.search.multiObjective != nil {
+                // For readers without the study parser (the dashboard's Pareto plot).
+                settings.merge(StudyRecord.objectiveSettings(study.search.objectives.map {
+                    (name: $0.name, direction: $0.direction == .minimize ? .minimize : .maximize)
+                })) { _, metric in metric }
+            }
             record = try store.createStudy(NewStudy(
                 name: study.name, studyFile: study.text, studyHash: study.hash,
                 direction: study.search.direction == .minimize ? .minimize : .maximize,

@@ -17,20 +17,44 @@ extension Sampler {
     /// A sampler that throws part-way returns what it proposed, or rethrows if nothing.
     public func askSequence(_ context: SamplingContext, count: Int) throws -> [Parameters] {
         if let batch = self as? any BatchSampler { return try batch.askBatch(context, count: count) }
-        var context = context
-        var proposals: [Parameters] = []
-        for _ in 0..<max(count, 0) {
-            let params: Parameters
-            do {
-                params = try ask(context)
-            } catch {
-                if proposals.isEmpty { throw error }
-                return proposals
-            }
-            proposals.append(params)
-            context.running.append(params)
-            context.trialNumber += 1
-        }
-        return proposals
+        return try askInSequence(context, count: count, ask)
     }
+}
+
+extension MultiObjectiveSampler {
+    /// `count` proposals asked one after another, as ``Sampler/askSequence(_:count:)``.
+    public func askSequence(_ context: MultiObjectiveContext, count: Int) throws -> [Parameters] {
+        try askInSequence(context, count: count, ask)
+    }
+}
+
+/// What `askInSequence` advances between asks.
+protocol AskedInSequence {
+    var running: [Parameters] { get set }
+    var trialNumber: Int { get set }
+}
+
+extension SamplingContext: AskedInSequence {}
+extension MultiObjectiveContext: AskedInSequence {}
+
+/// Each point asked with the ones before it added to the running trials and the trial number
+/// advanced; a sampler that throws part-way gives what it proposed, or the error if nothing.
+func askInSequence<Context: AskedInSequence>(
+    _ context: Context, count: Int, _ ask: (Context) throws -> Parameters
+) throws -> [Parameters] {
+    var context = context
+    var proposals: [Parameters] = []
+    for _ in 0..<max(count, 0) {
+        let params: Parameters
+        do {
+            params = try ask(context)
+        } catch {
+            if proposals.isEmpty { throw error }
+            return proposals
+        }
+        proposals.append(params)
+        context.running.append(params)
+        context.trialNumber += 1
+    }
+    return proposals
 }

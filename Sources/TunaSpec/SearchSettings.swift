@@ -3,10 +3,16 @@ import TunaSearch
 
 /// The `search:` section: how to propose trials, how many, and how to score them.
 public struct SearchSettings: Sendable, Hashable {
+    /// The single-objective sampler (`auto` and unused when `multiObjective` is set).
     public var algorithm: SamplerKind
-    /// The metric a trial is ranked by (its mean over folds).
+    /// The metric a trial is ranked by (its mean over folds): the first of `objectives`, which
+    /// is what readers that know one metric (ranking, dashboard, report) show.
     public var metric: String
     public var direction: Direction
+    /// Every metric the study optimises, in the study's order (one for most studies).
+    public var objectives: [ObjectiveMetric]
+    /// Set when `metrics` lists several: the study searches for a Pareto front.
+    public var multiObjective: MultiObjectiveSearch?
     public var folds: Int
     /// Trial budget (finished trials: complete, pruned or failed).
     public var trials: Int
@@ -22,12 +28,14 @@ public struct SearchSettings: Sendable, Hashable {
 
     static let keys = [
         "algorithm", "metric", "direction", "folds", "trials", "time_budget", "seed", "grid_points",
-        "pruner", "parameters", "max_attempts",
+        "pruner", "parameters", "max_attempts", "metrics", "population_size", "crossover", "reference_point",
     ]
 
     init(_ node: SpecNode, studyName: String) throws {
         try node.checkKeys(Self.keys, in: "search")
-        let algorithmName = node["algorithm"]?.text ?? "auto"
+        objectives = try Self.objectives(node)
+        multiObjective = try Self.multiObjective(node, objectives: objectives)
+        let algorithmName = multiObjective == nil ? node["algorithm"]?.text ?? "auto" : "auto"
         guard let algorithm = SamplerKind(rawValue: algorithmName) else {
             let known = SamplerKind.allCases.map(\.rawValue)
             var message = "unknown search algorithm '\(algorithmName)'"
@@ -35,12 +43,8 @@ public struct SearchSettings: Sendable, Hashable {
             throw (node["algorithm"] ?? node).error(message + "; known: \(known.joined(separator: ", "))")
         }
         self.algorithm = algorithm
-        metric = node["metric"]?.text ?? "loss"
-        let directionName = node["direction"]?.text ?? (["loss", "mse", "mae", "rmse", "log_loss"].contains(metric) ? "minimize" : "maximize")
-        guard let direction = Direction(rawValue: directionName) else {
-            throw (node["direction"] ?? node).error("direction is 'minimize' or 'maximize', got '\(directionName)'")
-        }
-        self.direction = direction
+        metric = objectives[0].name
+        direction = objectives[0].direction
         folds = try Self.integer(node, "folds", default: 5, minimum: 1, maximum: StudyLimits.maxFolds)
         trials = try Self.integer(node, "trials", default: 20, minimum: 1, maximum: StudyLimits.maxTrials)
         seed = UInt64(try Self.integer(node, "seed", default: 0, minimum: 0, maximum: Int.max))

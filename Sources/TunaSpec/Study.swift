@@ -68,6 +68,14 @@ public struct Study: Sendable {
         guard let searchNode = root["search"] else { throw root.error("the study needs a 'search' section") }
         let search = try SearchSettings(searchNode, studyName: name)
         let objective = try Objective(root["objective"], hasModel: root["model"] != nil, root: root)
+        if search.multiObjective != nil {
+            if case .function = objective, let node = root["objective"]?["function"] {
+                throw node.error("a benchmark function has one value; a study with several metrics needs a 'command' or a network")
+            }
+            if let key = root["objective"]?["metric"] {
+                throw key.error("'objective.metric' names the one key to read; a study with several metrics reads each by its name in search.metrics")
+            }
+        }
         var model: SpecNode?
         var data: DataSpec?
         if case .network = objective {

@@ -171,7 +171,9 @@ public final class InMemoryTrialStore: TrialStore, @unchecked Sendable {
             var record = state.trials[index]
             record.state = outcome.state
             switch outcome {
-            case .complete(let value, let std): (record.value, record.std) = (Self.finite(value), Self.finite(std))
+            case .complete(let value, let std, let values):
+                (record.value, record.std) = (Self.finite(value), Self.finite(std))
+                record.values = ObjectiveValuesText.encode(values) == nil ? nil : values
             case .pruned(let value): record.value = Self.finite(value)
             case .fail(let message): record.error = message
             }

@@ -74,6 +74,30 @@ public struct StudyRecord: Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 }
 
+extension StudyRecord {
+    /// The settings that name a multi-objective study's metrics and directions, in order
+    /// (comma-separated: metric names hold no comma), for readers that do not parse study files.
+    public static func objectiveSettings(_ metrics: [(name: String, direction: StudyDirection)]) -> [String: JSONValue] {
+        [
+            "metrics": .string(metrics.map(\.name).joined(separator: ",")),
+            "directions": .string(metrics.map(\.direction.rawValue).joined(separator: ",")),
+        ]
+    }
+
+    /// A multi-objective study's metrics with their directions; nil for one metric.
+    public var objectives: [(name: String, direction: StudyDirection)]? {
+        guard case .string(let names)? = settings["metrics"], case .string(let directions)? = settings["directions"] else {
+            return nil
+        }
+        let nameList = names.split(separator: ","), directionList = directions.split(separator: ",")
+        guard nameList.count >= 2, nameList.count == directionList.count else { return nil }
+        let pairs = zip(nameList, directionList).compactMap { name, direction in
+            StudyDirection(rawValue: String(direction)).map { (name: String(name), direction: $0) }
+        }
+        return pairs.count == nameList.count ? pairs : nil
+    }
+}
+
 /// A stored trial. Per-fold and intermediate values are fetched separately: most readers
 /// (rankings, listings) do not need them.
 public struct TrialRecord: Sendable, Equatable, Identifiable {
@@ -97,12 +121,17 @@ public struct TrialRecord: Sendable, Equatable, Identifiable {
     public var error: String?
     /// Seconds from the latest start to the finish.
     public var duration: Double?
+    /// A multi-objective trial's value per metric, in the study's order (`value` is the
+    /// first); nil for single-objective trials and unfinished ones.
+    public var values: [Double]? = nil
 }
 
 /// How a trial ended.
 public enum TrialOutcome: Sendable, Equatable {
-    /// The objective was measured. A NaN `value` is stored as NULL and never ranks.
-    case complete(value: Double, std: Double?)
+    /// The objective was measured. A NaN `value` is stored as NULL and never ranks. `values`
+    /// holds every metric's value of a multi-objective study (`value` is their first); a set
+    /// with a non-finite member is not stored.
+    case complete(value: Double, std: Double?, values: [Double]? = nil)
     /// Stopped early by the pruner; `value` is the last intermediate value, if any.
     case pruned(value: Double?)
     /// The attempt failed for good (the scheduler decides about retries before this).

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteTrialStore {
     static let trialColumns = """
         id, study_id, number, state, params, value, std, attempts, worker, created_at, \
-        started_at, finished_at, error, duration
+        started_at, finished_at, error, duration, objective_values
         """
     static let studyColumns = """
         id, name, study_file, study_hash, direction, metric, state, trial_budget, settings, \
@@ -204,7 +204,8 @@ extension SQLiteTrialStore {
             startedAt: started.map(Date.init(timeIntervalSince1970:)),
             finishedAt: finished.map(Date.init(timeIntervalSince1970:)),
             error: try row.decode(atIndex: 12),
-            duration: try row.decode(atIndex: 13))
+            duration: try row.decode(atIndex: 13),
+            values: try ObjectiveValuesText.decode(try row.decode(atIndex: 14)))
     }
 
     static func studyRecord(_ row: Row) throws -> StudyRecord {

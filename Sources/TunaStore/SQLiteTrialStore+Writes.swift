@@ -182,8 +182,9 @@ extension SQLiteTrialStore {
         var value: Double?
         var std: Double?
         var error: String?
+        var values: String?
         switch outcome {
-        case .complete(let v, let s): (value, std) = (v, s)
+        case .complete(let v, let s, let all): (value, std, values) = (v, s, ObjectiveValuesText.encode(all))
         case .pruned(let v): value = v
         case .fail(let message): error = message
         }
@@ -191,11 +192,11 @@ extension SQLiteTrialStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: """
                     UPDATE trials SET state = ?, value = ?, std = ?, error = ?, finished_at = ?,
-                        duration = ? - started_at
+                        duration = ? - started_at, objective_values = ?
                     WHERE id = ? AND state IN ('WAITING', 'RUNNING')
                     RETURNING \(returning)
                     """),
-                arguments: [outcome.state.rawValue, value, std, error, seconds, seconds, trial])
+                arguments: [outcome.state.rawValue, value, std, error, seconds, seconds, values, trial])
             guard let row else { throw try transitionError(db, trial: trial, to: outcome.state) }
             if !folds.isEmpty {
                 // The UPDATE above proved the trial exists and was unfinished: no guard needed.

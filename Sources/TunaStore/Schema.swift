@@ -7,7 +7,7 @@ import GRDB
 /// without knowing GRDB. Migrations are append-only: never edit one that has shipped.
 enum Schema {
     /// The schema version this build writes and understands.
-    static let version = 3
+    static let version = 4
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -23,6 +23,13 @@ enum Schema {
             // The epochs each fold's kept weights trained for: what an export retrains with.
             try db.execute(sql: "ALTER TABLE trial_values ADD COLUMN epochs INTEGER")
             try db.execute(sql: "PRAGMA user_version = 3")
+        }
+        migrator.registerMigration("v4 objective values") { db in
+            // A multi-objective trial's value per metric, as a JSON array in the study's metric
+            // order, on the trial's own row: every reader that fetches a trial gets them with no
+            // join, and `value` keeps the first, so readers that know one metric go on working.
+            try db.execute(sql: "ALTER TABLE trials ADD COLUMN objective_values TEXT")
+            try db.execute(sql: "PRAGMA user_version = 4")
         }
         return migrator
     }

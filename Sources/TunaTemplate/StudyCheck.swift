@@ -27,7 +27,7 @@ extension Study {
     public static func check(path: String) throws -> CheckedStudy {
         let study = try load(path: path)
         let summary = try study.checkNetwork(checkFiles: true, readsTestFile: true)
-        return CheckedStudy(study: study, data: summary, warnings: study.unusedParameters())
+        return CheckedStudy(study: study, data: summary, warnings: study.unusedParameters() + study.samplerWarnings())
     }
 
     /// `parse` followed by the network checks (and the data checks when `checkFiles`).
@@ -109,13 +109,21 @@ extension Study {
         return names.filter { seen.insert($0).inserted }
     }
 
+    /// What every network trial reports beside its scores: its cost (see NetworkTrial's
+    /// `costMetrics`), for studies that trade accuracy against size or speed.
+    static let costMetrics = ["inference_ms", "parameters", "model_size"]
+
     func checkMetric(plans: [TrainingPlan], task: DataSpec.Task) throws {
-        let metric = search.metric
         for plan in plans {
-            let known = Self.reportedMetrics(loss: plan.loss, task: task)
-            guard !known.contains(metric) else { continue }
-            let at = root?["search"]?["metric"] ?? root?["search"] ?? root
-            var message = "search.metric '\(metric)' is not reported for loss \(plan.loss.name) on a \(task.rawValue) task"
+            let known = Self.reportedMetrics(loss: plan.loss, task: task) + Self.costMetrics
+            guard let metric = search.objectives.map(\.name).first(where: { !known.contains($0) }) else { continue }
+            var at = root?["search"]?["metric"] ?? root?["search"] ?? root
+            var what = "search.metric"
+            if case .sequence(let items, _)? = root?["search"]?["metrics"] {
+                at = items.first { ($0.text ?? $0["name"]?.text) == metric } ?? at
+                what = "metric"
+            }
+            var message = "\(what) '\(metric)' is not reported for loss \(plan.loss.name) on a \(task.rawValue) task"
             if let near = nearestName(to: metric, in: known) { message += " (did you mean '\(near)'?)" }
             message += "; known: \(known.joined(separator: ", "))"
             throw at?.error(message) ?? SpecError(message, at: nil, file: file)

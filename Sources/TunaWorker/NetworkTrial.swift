@@ -67,7 +67,10 @@ struct NetworkTrial {
             // A fold's score comes from the one set of metrics (TunaMetrics, checked against
             // scikit-learn) that `tuna evaluate` and the test score use, on one prediction pass;
             // the engine's own metrics only drive the per-epoch logs and pruning.
-            let outputs = try model.predict(fold.validationFeatures, batchSize: 256).scalars.map(Double.init)
+            let predictStart = DispatchTime.now().uptimeNanoseconds
+            let outputs = try model.predict(fold.validationFeatures, batchSize: Self.inferenceBatch).scalars.map(Double.init)
+            let predictNanoseconds = DispatchTime.now().uptimeNanoseconds - predictStart
+            scores.merge(Self.costMetrics(model, nanoseconds: predictNanoseconds, rows: fold.validationFeatures.shape.first ?? 0)) { _, cost in cost }
             if case .classes(let truth, _) = fold.validationTargets {
                 let probabilities = EvaluationReport.classProbabilities(outputs, rows: truth.count)
                 let classified = EvaluationReport.classificationMetrics(truth, probabilities: probabilities)
@@ -92,6 +95,24 @@ struct NetworkTrial {
             throw TrialFailure(description: "no '\(key)' among the fold scores (\(result.folds.first?.metrics.keys.sorted().joined(separator: ", ") ?? "none"))")
         }
         return (value, result.standardDeviation[key], folds, result.folds.map(\.seconds), result.folds.map(\.epochs), result.mean, pruned)
+    }
+
+    /// Rows per forward pass when a fold's validation rows are scored (and timed).
+    static let inferenceBatch = 256
+
+    /// What a network costs, for studies that trade it against its score: `inference_ms`, the
+    /// wall-clock milliseconds per validation example of one prediction pass over the fold's
+    /// validation rows in batches of ``inferenceBatch`` in the worker (its BLAS threads
+    /// included): a per-example cost, comparable between trials on one machine, not a
+    /// single-request latency;
+    /// `parameters`, the network's weights; `model_size`, their bytes as Float32.
+    static func costMetrics(_ model: Sequential, nanoseconds: UInt64, rows: Int) -> [String: Double] {
+        let weights = Double(model.parameterCount)
+        return [
+            "inference_ms": Double(nanoseconds) / 1e6 / Double(max(rows, 1)),
+            "parameters": weights,
+            "model_size": 4 * weights,
+        ]
     }
 
     /// Targets shaped for the loss (the plan's rule, shared with export).

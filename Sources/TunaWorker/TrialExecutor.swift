@@ -38,8 +38,10 @@ public struct TrialExecutor: Sendable {
             let folder = URL(fileURLWithPath: study.file).deletingLastPathComponent().path
             let runner = CommandRunner(objective: objective, workingDirectory: folder.isEmpty ? "." : folder, launcher: commandLauncher)
             let outcome = try runner.run(params: assignment.params, metric: study.search.metric)
+            let values = try Self.objectiveValues(study, from: outcome.metrics, source: "the last output line of \(objective.arguments.first ?? "the command")")
             return ResultMessage(
-                trialID: assignment.trialID, value: outcome.value, metrics: outcome.metrics, seconds: outcome.seconds)
+                trialID: assignment.trialID, value: values?.first ?? outcome.value, metrics: outcome.metrics,
+                seconds: outcome.seconds, values: values)
         case .network:
             guard var data = study.data, let template = try study.modelTemplate() else {
                 throw TrialFailure(description: "study \(study.name) has no data or model")
@@ -57,12 +59,27 @@ public struct TrialExecutor: Sendable {
             let outcome = try trial.run(dataset: searchRows, report: report) { fold, value, seconds in
                 reportFold?(fold, value, seconds)
             }
+            let values = try Self.objectiveValues(study, from: outcome.metrics, source: "the fold scores")
             return ResultMessage(
                 trialID: assignment.trialID, value: outcome.value, std: outcome.std, foldValues: outcome.folds,
                 foldSeconds: outcome.seconds, foldEpochs: outcome.epochs.contains(nil) ? nil : outcome.epochs.compactMap { $0 },
                 metrics: outcome.metrics, seconds: Date().timeIntervalSince(start),
-                pruned: outcome.pruned)
+                pruned: outcome.pruned, values: values)
         }
+    }
+
+    /// A multi-objective study's values, one per metric, read by name from what the trial
+    /// reported (nil for a single-objective study). A trial that reports some of the metrics
+    /// but not all fails, naming the missing ones: a half-measured trial cannot be placed on
+    /// the front, and a silent default would put it somewhere it does not belong.
+    static func objectiveValues(_ study: Study, from metrics: [String: Double], source: String) throws -> [Double]? {
+        guard study.search.multiObjective != nil else { return nil }
+        let names = study.search.objectives.map(\.name)
+        let missing = names.filter { metrics[$0] == nil }
+        guard missing.isEmpty else {
+            throw TrialFailure(description: "missing \(missing.map { "'\($0)'" }.joined(separator: ", ")) in \(source) (the study's metrics: \(names.joined(separator: ", ")); found: \(metrics.keys.sorted().joined(separator: ", ")))")
+        }
+        return names.compactMap { metrics[$0] }
     }
 }
 

@@ -270,6 +270,9 @@ public final class Worker {
                 guard result.value.isFinite else {
                     throw TrialFailure(description: "the objective's value is not a finite number (\(result.value))", diverged: true)
                 }
+                if case .failure(let problem) = result.objectiveValues(metrics: study.search.objectives.map(\.name)) {
+                    throw TrialFailure(description: problem.description, diverged: problem.diverged)
+                }
                 do {
                     job.finish(try Envelope(.result, result))
                 } catch {

@@ -131,7 +131,7 @@ struct ReportCommand: ParsableCommand {
             } catch {
                 throw ExportError("cannot write \(out): \(error.localizedDescription)")
             }
-            print("wrote \(out): \(snapshot.trials.count) trials, \(StudyPlots.kinds.count + (quality == nil ? 0 : 2)) plots")
+            print("wrote \(out): \(snapshot.trials.count) trials, \(StudyPlots.kinds.count + (snapshot.study.objectives == nil ? 0 : 1) + (quality == nil ? 0 : 2)) plots")
         }
     }
 }

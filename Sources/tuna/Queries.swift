@@ -35,16 +35,22 @@ enum Leaderboard {
         let study = try requireStudy(store, name)
         let trials = try store.ranking(study: study.id, limit: top)
         let names = Array(Set(trials.flatMap(\.params.keys))).sorted()
+        // A study with several metrics shows each (ranked by the first); one metric, its value.
+        let metrics = study.objectives?.map(\.name) ?? [study.metric]
+        let measured = { (trial: TrialRecord) -> [Double?] in
+            if let values = trial.values, values.count == metrics.count { return values }
+            return [trial.value] + Array(repeating: nil, count: metrics.count - 1)
+        }
         switch format {
         case .json:
             let rows: [[String: Any]] = trials.map(row)
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .prettyPrinted])
             Swift.print(String(decoding: data, as: UTF8.self))
         case .csv:
-            Swift.print((["number", "state", study.metric, "std", "seconds"] + names).joined(separator: ","))
+            Swift.print((["number", "state"] + metrics + ["std", "seconds"] + names).map(csvField).joined(separator: ","))
             for trial in trials {
                 var cells: [String] = [String(trial.number), trial.state.rawValue]
-                cells.append(trial.value.map { String($0) } ?? "")
+                cells += measured(trial).map { $0.map { String($0) } ?? "" }
                 cells.append(trial.std.map { String($0) } ?? "")
                 cells.append(trial.duration.map { String(format: "%.3f", $0) } ?? "")
                 for name in names { cells.append(trial.params[name].map(describe) ?? "") }
@@ -52,14 +58,17 @@ enum Leaderboard {
             }
         case .table:
             let counts = try store.stateCounts(study: study.id)
-            Swift.print("study \(study.name): \(study.direction.rawValue) \(study.metric); " + TrialState.allCases.compactMap { state in
+            let goal = study.objectives.map {
+                $0.map { "\($0.direction.rawValue) \($0.name)" }.joined(separator: ", ") + " (ranked by \(study.metric))"
+            } ?? "\(study.direction.rawValue) \(study.metric)"
+            Swift.print("study \(study.name): \(goal); " + TrialState.allCases.compactMap { state in
                 counts[state].map { "\($0) \(state.rawValue.lowercased())" }
             }.joined(separator: ", "))
-            let header = ["rank", "trial", study.metric, "std", "seconds"] + names
+            let header = ["rank", "trial"] + metrics + ["std", "seconds"] + names
             var lines = [header]
             for (rank, trial) in trials.enumerated() {
                 var cells: [String] = [String(rank + 1), String(trial.number)]
-                cells.append(trial.value.map { String(format: "%.6g", $0) } ?? "-")
+                cells += measured(trial).map { $0.map { String(format: "%.6g", $0) } ?? "-" }
                 cells.append(trial.std.map { String(format: "%.3g", $0) } ?? "-")
                 cells.append(trial.duration.map { String(format: "%.2f", $0) } ?? "-")
                 for name in names { cells.append(trial.params[name].map(describe) ?? "") }
@@ -91,6 +100,7 @@ enum Leaderboard {
         var row: [String: Any] = ["number": trial.number, "state": trial.state.rawValue, "attempts": trial.attempts]
         if let value = trial.value { row["value"] = value }
         if let std = trial.std { row["std"] = std }
+        if let values = trial.values { row["values"] = values }
         if let duration = trial.duration { row["seconds"] = duration }
         if let worker = trial.worker { row["worker"] = worker }
         row["params"] = trial.params.mapValues { value -> Any in
@@ -129,6 +139,10 @@ struct Best: ParsableCommand {
     func run() throws {
         let store = try openReader(db)
         let record = try requireStudy(store, study)
+        if let search = ParetoReport.multiObjective(record) {
+            try ParetoReport(store: store, record: record, search: search).print(format: format)
+            return
+        }
         guard let best = try store.bestTrial(study: record.id) else {
             FileHandle.standardError.write(Data("tuna: study '\(study)' has no completed trial yet\n".utf8))
             throw ExitCode(1)

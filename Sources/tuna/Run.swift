@@ -93,12 +93,20 @@ struct Run: ParsableCommand {
             throw ExitCode(130)
         }
         // The number papers report: the winner retrained on every training row, scored once on
-        // the test rows the search never saw; kept with the trial for `tuna best`.
-        if parsed.data?.test != nil { scoreOnTestRows(store: store, study: parsed.name, log: progress.log) }
+        // the test rows the search never saw; kept with the trial for `tuna best`. A study with
+        // several metrics has no one winner: `tuna export` takes the trial the user picks.
+        if parsed.data?.test != nil, parsed.search.multiObjective == nil {
+            scoreOnTestRows(store: store, study: parsed.name, log: progress.log)
+        }
         try Leaderboard.print(store: store, study: parsed.name, top: 10, format: .table)
-        if let record = try store.study(named: parsed.name), try store.stateCounts(study: record.id)[.complete, default: 0] == 0 {
+        guard let record = try store.study(named: parsed.name) else { return }
+        if try store.stateCounts(study: record.id)[.complete, default: 0] == 0 {
             FileHandle.standardError.write(Data("tuna: no trial of \(parsed.name) completed; the leaderboard above says why they failed\n".utf8))
             throw ExitCode(1)
+        }
+        if let search = ParetoReport.multiObjective(record) {
+            print("")
+            try ParetoReport(store: store, record: record, search: search).print(format: .table)
         }
     }
 }

@@ -44,7 +44,17 @@ struct Validate: ParsableCommand {
         case .command(let command): lines.append("  objective  command \(command.arguments.joined(separator: " ")) (timeout \(Int(command.timeout)) s)")
         }
         let s = study.search
-        lines.append("  search     \(s.algorithm.rawValue), \(s.direction.rawValue) \(s.metric), \(s.trials) trials, \(s.folds) folds, seed \(s.seed)")
+        if let multi = s.multiObjective {
+            let metrics = s.objectives.map { "\($0.direction.rawValue) \($0.name)" }.joined(separator: ", ")
+            var sampler = multi.sampler.rawValue
+            if multi.sampler == .nsga2 { sampler += " (population \(multi.populationSize), \(multi.crossover.rawValue) crossover)" }
+            lines.append("  search     \(sampler), \(metrics), \(s.trials) trials, \(s.folds) folds, seed \(s.seed)")
+            if let reference = multi.referencePoint {
+                lines.append("  reference  \(zip(s.objectives, reference).map { "\($0.name) \($1)" }.joined(separator: ", ")) (hypervolume)")
+            }
+        } else {
+            lines.append("  search     \(s.algorithm.rawValue), \(s.direction.rawValue) \(s.metric), \(s.trials) trials, \(s.folds) folds, seed \(s.seed)")
+        }
         if let pruner = s.pruner { lines.append("  pruner     \(describe(pruner))") }
         for parameter in s.space.parameters {
             var line = "  param      \(parameter.name): \(describe(parameter.domain))"

@@ -33,6 +33,24 @@ import TunaRandom
         #expect(Pareto.fronts([[3, 0], [0, 3], [2, 2], [3, 3]]) == [[0, 1, 2], [3]])
     }
 
+    /// The scan against the front found so far gives the definition's answer, ties and
+    /// duplicates included, and stays fast on a study-sized set.
+    @Test func nonDominatedMatchesTheDefinition() {
+        var rng = SeededGenerator(seed: 11)
+        for m in [2, 3, 4] {
+            for size in [0, 1, 7, 60] {
+                let points = (0..<size).map { _ in (0..<m).map { _ in Double(rng.nextInt(below: 5)) } }
+                let expected = bruteForceRanks(points).enumerated().filter { $0.element == 0 }.map(\.offset)
+                #expect(Pareto.nonDominated(points) == expected, "\(points)")
+            }
+        }
+        let many = (0..<100_000).map { _ in [rng.nextDouble(), rng.nextDouble()] }
+        let started = Date()
+        let front = Pareto.nonDominated(many)
+        #expect(!front.isEmpty && Date().timeIntervalSince(started) < 10, "\(Date().timeIntervalSince(started)) s")
+        #expect(front.allSatisfy { i in !front.contains { Pareto.dominates(many[$0], many[i]) } })
+    }
+
     @Test func crowdingDistanceOnAHandComputedFront() {
         let d = CrowdingDistance.of([[0, 5], [1, 3], [3, 1], [4, 0]])
         #expect(d[0] == .infinity && d[3] == .infinity)

@@ -65,7 +65,22 @@ public enum Pareto {
     }
 
     /// Indices of the non-dominated points (rank 0), ascending.
+    ///
+    /// `tuna best` and the dashboard ask this of whole studies, where comparing every pair
+    /// (up to 10^10 comparisons at 10^5 trials, when few are dominated) would hang them. A point's dominator precedes it in
+    /// lexicographic order, and anything that dominates it is itself dominated by (or is) a
+    /// point of the front, so scanning in that order each point is compared with the front
+    /// found so far only: O(N log N + N·F) for a front of F points. Non-finite vectors must be
+    /// dropped first (NaN has no order).
     public static func nonDominated(_ points: [[Double]]) -> [Int] {
-        points.indices.filter { i in !points.indices.contains { j in dominates(points[j], points[i]) } }
+        let order = points.indices.sorted { i, j in
+            for k in points[i].indices where k < points[j].count && points[i][k] != points[j][k] {
+                return points[i][k] < points[j][k]
+            }
+            return points[i].count != points[j].count ? points[i].count < points[j].count : i < j
+        }
+        var front: [Int] = []
+        for i in order where !front.contains(where: { dominates(points[$0], points[i]) }) { front.append(i) }
+        return front.sorted()
     }
 }
