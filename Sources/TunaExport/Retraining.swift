@@ -85,6 +85,13 @@ public enum TrialExport {
     /// The asked-for trial, which must be complete, or the best complete one.
     static func chooseTrial(store: any TrialStore, record: StudyRecord, number: Int?) throws -> TrialRecord {
         guard let number else {
+            // Several metrics have no single best trial (as Optuna's `best_trial` refuses them):
+            // the first metric's best would quietly drop the others, so the user picks from the front.
+            if let objectives = record.objectives {
+                let metrics = objectives.map { "\($0.direction.rawValue) \($0.name)" }.joined(separator: ", ")
+                throw ExportError("study '\(record.name)' has several metrics (\(metrics)) and no single best trial: "
+                    + "choose one of its Pareto front (`tuna best \(record.name)`) with --trial N")
+            }
             guard let best = try store.bestTrial(study: record.id) else {
                 throw ExportError("study '\(record.name)' has no completed trial to export")
             }

@@ -40,7 +40,7 @@ struct Export: ParsableCommand {
         abstract: "Retrain a trial (default: the best) on all the study's data and write one model file.")
 
     @Argument(help: "The study's name.") var study: String
-    @Option(help: "The trial's number (default: the best completed trial).") var trial: Int?
+    @Option(help: "The trial's number (default: the best completed trial; required when the study has several metrics).") var trial: Int?
     @Option(help: "The database.") var db = "tuna.sqlite"
     @Option(help: "The model file to write (safetensors with the pipeline in its metadata).") var out: String
     @Option(help: "Also write the network with its numeric preprocessing as ONNX here.") var onnx: String?

@@ -68,4 +68,31 @@ import Testing
         #expect(e.contains("scores the function 'branin': it has no network to export"), "\(e)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
+
+    /// Several metrics have no best trial: export asks for one of the front instead of
+    /// retraining the first metric's best, and exports the trial it is given.
+    @Test func aMultiObjectiveStudyExportsTheTrialItIsGiven() throws {
+        let workspace = try Workspace()
+        let text = NetworkStudyTests.irisStudy(name: "export-pareto", trials: 3)
+            .replacingOccurrences(of: "  metric: accuracy", with: "  metrics: [accuracy, parameters]")
+        let study = try workspace.write("pareto.yaml", text)
+        let (status, _, errors) = try TunaProcess.run(["run", study, "--db", workspace.db, "--workers", "2"], in: workspace.url, timeout: 120)
+        try #require(status == 0, "\(errors)")
+        let out = workspace.url.appendingPathComponent("pareto.model").path
+        let (s, _, e) = try TunaProcess.run(["export", "export-pareto", "--db", workspace.db, "--out", out], in: workspace.url, timeout: 120)
+        #expect(s == 1)
+        #expect(e.contains("several metrics (maximize accuracy, minimize parameters)") && e.contains("--trial N"), "\(e)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+
+        let (sb, best, eb) = try TunaProcess.run(["best", "export-pareto", "--db", workspace.db, "--format", "json"], in: workspace.url)
+        try #require(sb == 0, "\(eb)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(best.utf8)) as? [String: Any])
+        let front = try #require(json["front"] as? [[String: Any]])
+        let number = try #require(front.first?["number"] as? Int, "\(best)")
+        let (st, exported, et) = try TunaProcess.run(
+            ["export", "export-pareto", "--db", workspace.db, "--out", out, "--trial", String(number)], in: workspace.url, timeout: 120)
+        #expect(st == 0, "\(et)")
+        #expect(exported.contains("trial #\(number) of export-pareto"), "\(exported)")
+        #expect(FileManager.default.fileExists(atPath: out))
+    }
 }
