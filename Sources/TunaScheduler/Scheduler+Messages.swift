@@ -142,12 +142,15 @@ extension Scheduler {
             let request = try envelope.decode(DatasetMessage.self)
             // A worker gets the data of the trial it holds, once per trial: a peer asking again
             // and again must not make the daemon queue copies of a large file.
-            let using = worker.held.filter { trial in studies.first(where: { $0.running[trial] != nil })?.dataset?.hash == request.hash }
-            guard let dataset = using.first.flatMap({ trial in studies.first(where: { $0.running[trial] != nil })?.dataset }) else {
+            let using = worker.held.compactMap { trial -> (trial: Int64, dataset: StoredDataset)? in
+                guard let dataset = studies.first(where: { $0.running[trial] != nil })?.dataset, dataset.hash == request.hash else { return nil }
+                return (trial, dataset)
+            }
+            guard let dataset = using.first?.dataset else {
                 log("\(worker.name) asked for a data set \(logSafe(request.hash.prefix(16))) that its trials do not use")
                 return
             }
-            guard let trial = using.first(where: { !worker.datasetSentFor.contains($0) }) else {
+            guard let trial = using.first(where: { !worker.datasetSentFor.contains($0.trial) })?.trial else {
                 log("\(worker.name) asked again for the data set \(dataset.hash.prefix(12)); not sent twice for one trial")
                 return
             }
