@@ -36,9 +36,9 @@ extension Scheduler {
     /// Handles one received message. Nothing a peer sends can stop the loop: a message that
     /// does not parse, or whose handling fails, is logged with its sender and dropped.
     func handle(_ frames: [[UInt8]], user: String? = nil) {
-        let identity: [UInt8], envelope: Envelope
+        let identity: [UInt8], envelopes: [Envelope]
         do {
-            (identity, envelope) = try Envelope.routed(frames)
+            (identity, envelopes) = try Envelope.routedMessages(frames)
         } catch let mismatch as VersionMismatch {
             if let identity = frames.first {
                 log("refused a worker (\(logSafe(identity: identity))): \(logSafe(mismatch.description))")
@@ -49,6 +49,26 @@ extension Scheduler {
             log("dropped a message from \(frames.first.map { logSafe(identity: $0) } ?? "?"): \(logSafe("\(error)"))")
             return
         }
+        // A batch's messages are handled in order, each as if it had come alone; what the
+        // handlers send back to this peer goes out together.
+        collectingSends(to: identity) {
+            for envelope in envelopes { handle(envelope, from: identity, user: user) }
+        }
+    }
+
+    /// Runs `body` with what it sends to `identity` held back, then sends it as one batch.
+    func collectingSends(to identity: [UInt8], _ body: () throws -> Void) rethrows {
+        if outgoing?.identity == identity { return try body() }
+        let outer = outgoing
+        outgoing = (identity, [])
+        defer {
+            flushOutgoing()
+            outgoing = outer
+        }
+        try body()
+    }
+
+    private func handle(_ envelope: Envelope, from identity: [UInt8], user: String?) {
         if let refusal = roleRefusal(envelope.type, user: user) {
             log("refused a '\(envelope.type.rawValue)' message from \(logSafe(identity: identity)): \(refusal)")
             if let answer = try? Envelope(.refuse, RefuseMessage(reason: refusal)) { send(identity, answer) }
@@ -289,15 +309,17 @@ extension Scheduler {
     func assignWork(to identity: [UInt8]) throws {
         guard var worker = workers[identity], worker.wantsWork, !studies.isEmpty else { return }
         defer { workers[identity] = worker }
-        while worker.held.count < worker.slots {
-            guard let assignment = try nextAssignment(for: worker) else { return }
-            if worker.held.isEmpty { dispatchLatencies?.record(Date().timeIntervalSince(worker.readySince)) }
-            worker.held.append(assignment.trialID)
-            worker.studiesSent.insert(assignment.studyHash)
-            send(identity, try Envelope(.assign, assignment))
+        try collectingSends(to: identity) {
+            while worker.held.count < worker.slots {
+                guard let assignment = try nextAssignment(for: worker) else { return }
+                if worker.held.isEmpty { dispatchLatencies?.record(Date().timeIntervalSince(worker.readySince)) }
+                worker.held.append(assignment.trialID)
+                worker.studiesSent.insert(assignment.studyHash)
+                send(identity, try Envelope(.assign, assignment))
+            }
+            // Full: the next result or ready asks again.
+            worker.ready = false
         }
-        // Full: the next result or ready asks again.
-        worker.ready = false
     }
 
     /// The next trial of the studies in turn that this worker may run, if any has one.
@@ -332,9 +354,29 @@ extension Scheduler {
         askAhead()
     }
 
+    /// Sends a message to a peer, or holds it while a received message from that peer is being
+    /// handled, so that everything in answer leaves in one batch.
     func send(_ identity: [UInt8], _ envelope: Envelope) {
+        if outgoing?.identity == identity, envelope.attachment == nil {
+            outgoing?.envelopes.append(envelope)
+            if (outgoing?.envelopes.count ?? 0) >= Envelope.batchLimit { flushOutgoing() }
+            return
+        }
+        // What was held for this peer goes first: messages arrive in the order sent.
+        if outgoing?.identity == identity { flushOutgoing() }
+        sendNow(identity, envelope.frames)
+    }
+
+    /// Sends what was held for the peer being answered, in one message.
+    func flushOutgoing() {
+        guard let (identity, envelopes) = outgoing else { return }
+        outgoing = (identity, [])
+        if !envelopes.isEmpty { sendNow(identity, Envelope.batch(envelopes)) }
+    }
+
+    private func sendNow(_ identity: [UInt8], _ frames: [[UInt8]]) {
         do {
-            if try !socket.send([identity] + envelope.frames, dontWait: true) {
+            if try !socket.send([identity] + frames, dontWait: true) {
                 log("could not reach \(logSafe(identity: identity)); it will be dropped if it stays silent")
             }
         } catch {

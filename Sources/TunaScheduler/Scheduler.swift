@@ -83,6 +83,8 @@ public final class Scheduler {
     public let endpoint: String
     var studies: [ActiveStudy] = []
     var workers: [[UInt8]: WorkerState] = [:]
+    /// Messages held for one peer while its message is answered (see `collectingSends`).
+    var outgoing: (identity: [UInt8], envelopes: [Envelope])?
     var lastHeartbeat = Date()
     /// Where the next hand-out starts looking among the studies (round robin).
     var nextStudy = 0
@@ -257,6 +259,9 @@ public final class Scheduler {
         }
     }
 
+    /// How long one transaction may stay open gathering messages (see `step`).
+    static let commitWindow = 0.002
+
     /// One turn of the loop: waits up to `timeoutMilliseconds` for messages, handles what
     /// arrived, then sends heartbeats, reaps silent workers and serves idle ones. Tests drive
     /// the scheduler with it, one turn at a time.
@@ -268,12 +273,23 @@ public final class Scheduler {
             // commit costs about as much as all the rest of a trial's bookkeeping. Replies
             // go out inside it, which is safe: a worker acts on a trial only after it is
             // assigned, and a crash before the commit requeues nothing that ran.
+            //
+            // The transaction stays open for up to `commitWindow` while messages keep coming:
+            // with workers that each hold one short trial, results arrive one at a time, and a
+            // commit per result would cost more than everything else the loop does for it.
+            // Answers are not held back by it, only the commit.
             try store.batch {
                 handle(message.frames, user: message.user)
-                var drained = 0
-                while drained < 256, let more = try socket.receiveWithUser(timeoutMilliseconds: 0) {
-                    handle(more.frames, user: more.user)
-                    drained += 1
+                let deadline = Date().addingTimeInterval(Self.commitWindow)
+                var handled = 1
+                while handled < 1024 {
+                    if let more = try socket.receiveWithUser(timeoutMilliseconds: 0) {
+                        handle(more.frames, user: more.user)
+                        handled += 1
+                        continue
+                    }
+                    let remaining = deadline.timeIntervalSinceNow
+                    guard remaining > 0, try poll([socket], timeoutMilliseconds: Int32((remaining * 1000).rounded(.up))).first == true else { break }
                 }
             }
         }

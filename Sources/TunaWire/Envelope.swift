@@ -7,7 +7,7 @@ import Foundation
 /// peer speaking another version is recognised before its body is read.
 public enum WireProtocol {
     /// Bumped whenever a message changes incompatibly.
-    public static let version = "tuna/2"
+    public static let version = "tuna/3"
 }
 
 /// Every kind of message, scheduler to worker and back.
@@ -23,6 +23,8 @@ public enum MessageType: String, Sendable, CaseIterable, Codable {
     case submit, status
     case stopStudy = "stop_study"
     case reply
+    /// Several of the messages above in one ZeroMQ message (see `Envelope.batch`).
+    case batch
 }
 
 /// Why a received message was dropped (logged, never fatal).
@@ -45,13 +47,18 @@ public struct Envelope: Sendable, Equatable {
 
     /// An envelope holding `message` encoded as JSON.
     public init<Body: Encodable>(_ type: MessageType, _ message: Body, attachment: [UInt8]? = nil) throws {
-        self.init(type: type, body: Array(try JSONEncoder().encode(message)), attachment: attachment)
+        self.init(type: type, body: Array(try Self.encoder.encode(message)), attachment: attachment)
     }
+
+    /// One coder each for every message: making one per message was a tenth of a trivial
+    /// trial's cost. Both are safe to share between threads.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 
     /// The body decoded as `Body`; a body that does not fit throws `MalformedMessage`.
     public func decode<Body: Decodable>(_: Body.Type) throws -> Body {
         do {
-            return try JSONDecoder().decode(Body.self, from: Data(body))
+            return try Self.decoder.decode(Body.self, from: Data(body))
         } catch {
             throw MalformedMessage(reason: "\(type.rawValue) body does not parse as \(Body.self): \(error)")
         }
@@ -64,7 +71,57 @@ public struct Envelope: Sendable, Equatable {
         return frames
     }
 
-    /// Parses frames received on a DEALER (no identity in front).
+    /// The most messages one batch may carry: a worker holds at most 64 trials, and a peer must
+    /// not make the receiver loop over an unbounded list.
+    public static let batchLimit = 256
+
+    /// The frames of several messages sent as one: `[version][batch]` then each message's
+    /// `[type][body]`. Why: with trials of a millisecond, the results a worker has ready and
+    /// the trials the scheduler hands a worker with free slots travel in one ZeroMQ message,
+    /// so each side wakes, polls and receives once for all of them. A single message, or
+    /// one with an attachment, goes as itself.
+    public static func batch(_ envelopes: [Envelope]) -> [[UInt8]] {
+        guard envelopes.count > 1 else { return envelopes.first?.frames ?? Envelope(type: .heartbeat).frames }
+        var frames: [[UInt8]] = [Array(WireProtocol.version.utf8), Array(MessageType.batch.rawValue.utf8)]
+        frames.reserveCapacity(2 + 2 * envelopes.count)
+        for envelope in envelopes {
+            precondition(envelope.attachment == nil && envelope.type != .batch, "a batch carries plain messages only")
+            frames.append(Array(envelope.type.rawValue.utf8))
+            frames.append(envelope.body)
+        }
+        return frames
+    }
+
+    /// The messages in frames received on a DEALER: one, or each of a batch in order.
+    public static func messages(frames: [[UInt8]]) throws -> [Envelope] {
+        guard frames.count >= 3 else {
+            throw MalformedMessage(reason: "expected 3 or 4 frames, got \(frames.count)")
+        }
+        let version = String(decoding: frames[0], as: UTF8.self)
+        guard version == WireProtocol.version else {
+            throw VersionMismatch(peerVersion: version)
+        }
+        guard frames[1] == Array(MessageType.batch.rawValue.utf8) else { return [try Envelope(frames: frames)] }
+        let count = (frames.count - 2) / 2
+        guard frames.count % 2 == 0, (1...batchLimit).contains(count) else {
+            throw MalformedMessage(reason: "a batch holds 1 to \(batchLimit) [type][body] pairs, got \(frames.count - 2) frames")
+        }
+        return try (0..<count).map { index in
+            let type = try messageType(frames[2 + 2 * index])
+            guard type != .batch else { throw MalformedMessage(reason: "a batch inside a batch") }
+            return Envelope(type: type, body: frames[3 + 2 * index])
+        }
+    }
+
+    private static func messageType(_ frame: [UInt8]) throws -> MessageType {
+        let typeName = String(decoding: frame, as: UTF8.self)
+        guard let type = MessageType(rawValue: typeName) else {
+            throw MalformedMessage(reason: "unknown message type '\(typeName.prefix(40))'")
+        }
+        return type
+    }
+
+    /// Parses frames received on a DEALER (no identity in front) holding one message.
     public init(frames: [[UInt8]]) throws {
         guard frames.count == 3 || frames.count == 4 else {
             throw MalformedMessage(reason: "expected 3 or 4 frames, got \(frames.count)")
@@ -73,10 +130,8 @@ public struct Envelope: Sendable, Equatable {
         guard version == WireProtocol.version else {
             throw VersionMismatch(peerVersion: version)
         }
-        let typeName = String(decoding: frames[1], as: UTF8.self)
-        guard let type = MessageType(rawValue: typeName) else {
-            throw MalformedMessage(reason: "unknown message type '\(typeName.prefix(40))'")
-        }
+        let type = try Self.messageType(frames[1])
+        guard type != .batch else { throw MalformedMessage(reason: "a batch where one message was expected") }
         self.init(type: type, body: frames[2], attachment: frames.count == 4 ? frames[3] : nil)
     }
 
@@ -86,6 +141,14 @@ public struct Envelope: Sendable, Equatable {
             throw MalformedMessage(reason: "no sender identity")
         }
         return (identity, try Envelope(frames: Array(frames.dropFirst())))
+    }
+
+    /// Splits frames received on a ROUTER into the sender's identity and its messages.
+    public static func routedMessages(_ frames: [[UInt8]]) throws -> (identity: [UInt8], envelopes: [Envelope]) {
+        guard let identity = frames.first, !identity.isEmpty else {
+            throw MalformedMessage(reason: "no sender identity")
+        }
+        return (identity, try messages(frames: Array(frames.dropFirst())))
     }
 }
 

@@ -139,7 +139,8 @@ public final class ZMQSocket: @unchecked Sendable {
     /// socket without authentication): who sent it, as the daemon admitted them.
     public func receiveWithUser(timeoutMilliseconds: Int32 = -1) throws -> (frames: [[UInt8]], user: String?)? {
         let handle = try socket("receive")
-        if timeoutMilliseconds >= 0 {
+        // Zero needs no poll: a non-blocking receive says as much, one call cheaper.
+        if timeoutMilliseconds > 0 {
             guard try poll([self], timeoutMilliseconds: timeoutMilliseconds).first == true else { return nil }
         }
         var frames: [[UInt8]] = []
@@ -161,7 +162,7 @@ public final class ZMQSocket: @unchecked Sendable {
             }
             // A ROUTER makes the identity frame itself; the frames the peer sent carry the
             // connection's metadata.
-            if let text = zmq_msg_gets(&message, "User-Id") { user = String(cString: text) }
+            if user == nil, let text = zmq_msg_gets(&message, "User-Id") { user = String(cString: text) }
         } while zmq_msg_more(&message) != 0
         return (frames, user)
     }

@@ -4,8 +4,8 @@ import TunaSpec
 import TunaWire
 
 /// A worker process's loop (the Paranoid Pirate worker of the ZeroMQ guide): a DEALER that
-/// says hello, asks for work, runs one trial at a time on its own thread while the loop keeps
-/// heartbeats flowing, and reconnects when the scheduler falls silent.
+/// says hello, asks for work, runs its trials one at a time on the runner's thread while the
+/// loop keeps heartbeats flowing, and reconnects when the scheduler falls silent.
 public final class Worker {
     public struct Options: Sendable {
         public var endpoint: String
@@ -88,22 +88,19 @@ public final class Worker {
     let context: ZMQContext
     private lazy var executor = TrialExecutor(allowCommands: options.allowCommands, commandLauncher: options.commandLauncher)
     private let studies = StudyCache()
-    /// A pipe the trial thread writes a byte to whenever it has a message for the scheduler,
-    /// so the loop wakes at once instead of at its next poll timeout.
-    private let wakeup: (read: Int32, write: Int32)
+    /// Wakes the loop at once when a trial has a message for the scheduler, instead of at its
+    /// next poll timeout.
+    private let wakeup: LoopWakeup
+    private let runner = TrialRunner()
 
     public init(_ options: Options) throws {
         self.options = options
         self.context = try ZMQContext()
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw WorkerError(description: "cannot create a pipe: errno \(errno)") }
-        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
-        wakeup = (fds[0], fds[1])
+        wakeup = try LoopWakeup()
     }
 
     deinit {
-        close(wakeup.read)
-        close(wakeup.write)
+        runner.stop()
     }
 
     public func run() throws -> Ending {
@@ -111,103 +108,101 @@ public final class Worker {
         var heartbeat = 1.0, liveness = 3
         var welcomed = false
         var lastHeard = Date(), lastSent = Date()
-        var job: TrialJob?
+        /// Trials handed to the runner, in order: the one it runs, then those queued behind.
+        var jobs: [TrialJob] = []
         /// The next trial, waiting for its data set.
         var pending: AssignMessage?
-        /// Trials held behind the running one, in the order given.
+        /// Trials held behind the pending one, in the order given.
         var queued: [AssignMessage] = []
         var silentSince = Date()
         let hello = HelloMessage(
             worker: options.name, host: ProcessInfo.processInfo.hostName, pid: getpid(), allowsCommands: options.allowCommands,
             slots: options.slots == 1 ? nil : options.slots)
         let readyMessage = try Envelope(.ready, ReadyMessage(allowsCommands: options.allowCommands, slots: hello.slots))
+        defer { abandonAll() }
 
-        func send(_ envelope: Envelope) throws {
+        func abandonAll() {
+            for job in jobs { job.abandon() }
+            jobs.removeAll()
+            pending = nil
+            queued.removeAll()
+        }
+        func send(_ envelopes: [Envelope]) throws {
+            guard let first = envelopes.first else { return }
             // Hello and heartbeats never wait: with no connection (a daemon that refused this
             // worker's key, a cut link) a blocking send would hang the loop past giving up.
             // Reports do wait, so a result is not lost to a moment without a connection.
-            let fireAndForget = envelope.type == .hello || envelope.type == .heartbeat
-            if try socket.send(envelope.frames, dontWait: fireAndForget) { lastSent = Date() }
+            let fireAndForget = envelopes.count == 1 && (first.type == .hello || first.type == .heartbeat)
+            if try socket.send(Envelope.batch(envelopes), dontWait: fireAndForget) { lastSent = Date() }
         }
-        /// Starts the oldest queued trial when none runs (asking for its data set first when
-        /// the cache lacks it).
-        func startNext() throws {
-            guard job == nil, pending == nil, !queued.isEmpty else { return }
-            let assignment = queued.removeFirst()
-            if let hash = assignment.datasetHash, cachedDataset(hash) == nil {
-                pending = assignment
-                try send(try Envelope(.needDataset, DatasetMessage(hash: hash, fileExtension: "")))
-            } else {
-                job = start(assignment, dataPath: assignment.datasetHash.flatMap(cachedDataset))
+        func send(_ envelope: Envelope) throws { try send([envelope]) }
+        /// Hands the held trials to the runner in order, stopping at one whose data set the
+        /// cache lacks (asked for; the trials behind it wait for it).
+        func startQueued() throws {
+            while pending == nil, !queued.isEmpty {
+                let assignment = queued.removeFirst()
+                if let hash = assignment.datasetHash, cachedDataset(hash) == nil {
+                    pending = assignment
+                    try send(try Envelope(.needDataset, DatasetMessage(hash: hash, fileExtension: "")))
+                } else {
+                    jobs.append(start(assignment, dataPath: assignment.datasetHash.flatMap(cachedDataset)))
+                }
             }
         }
         try send(try Envelope(.hello, hello))
 
         while true {
-            if options.shouldStop() {
-                job?.abandon()
-                return .stopped
-            }
-            let ready = try poll([socket], fds: [wakeup.read], timeoutMilliseconds: Int32(max(1, min(heartbeat, 0.25) * 1000)))
-            if ready.count > 1 && ready[1] {
-                var sink = [UInt8](repeating: 0, count: 256)
-                while read(wakeup.read, &sink, sink.count) > 0 {}
-            }
+            if options.shouldStop() { return .stopped }
+            let ready = try poll([socket], fds: [wakeup.readEnd], timeoutMilliseconds: Int32(max(1, min(heartbeat, 0.25) * 1000)))
+            if ready.count > 1 && ready[1] { wakeup.clear() }
             while let frames = try socket.receive(timeoutMilliseconds: 0) {
                 lastHeard = Date()
                 silentSince = lastHeard
                 do {
-                    let envelope = try Envelope(frames: frames)
-                    switch envelope.type {
-                    case .welcome:
-                        let welcome = try envelope.decode(WelcomeMessage.self)
-                        heartbeat = min(max(0.05, Double(welcome.heartbeatMilliseconds) / 1000), 60)
-                        liveness = min(max(1, welcome.liveness), 100)
-                        options.log(welcomed ? "welcomed again by \(options.endpoint)" : "connected to \(options.endpoint)")
-                        welcomed = true
-                        if let current = job {
-                            // Reconnected mid-trial: the scheduler has requeued it; drop ours.
-                            current.abandon()
-                            job = nil
-                        }
-                        pending = nil
-                        queued.removeAll()
-                        try send(readyMessage)
-                    case .refuse:
-                        throw WorkerError(description: "the scheduler refused this worker: \(try envelope.decode(RefuseMessage.self).reason)")
-                    case .assign:
-                        let assignment = try envelope.decode(AssignMessage.self)
-                        if queued.count + (job == nil ? 0 : 1) + (pending == nil ? 0 : 1) >= options.slots {
-                            try send(try Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "worker \(options.name) is busy")))
-                        } else {
-                            queued.append(assignment)
-                            try startNext()
-                        }
-                    case .dataset:
-                        let message = try envelope.decode(DatasetMessage.self)
-                        if let waiting = pending, waiting.datasetHash == message.hash {
-                            pending = nil
-                            do {
-                                let path = try storeDataset(message, bytes: envelope.attachment ?? [])
-                                options.log("cached data set \(message.hash.prefix(12)) at \(path)")
-                                job = start(waiting, dataPath: path)
-                            } catch {
-                                try send(try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)", retryable: true)))
-                                try send(readyMessage)
-                                try startNext()
+                    for envelope in try Envelope.messages(frames: frames) {
+                        switch envelope.type {
+                        case .welcome:
+                            let welcome = try envelope.decode(WelcomeMessage.self)
+                            heartbeat = min(max(0.05, Double(welcome.heartbeatMilliseconds) / 1000), 60)
+                            liveness = min(max(1, welcome.liveness), 100)
+                            options.log(welcomed ? "welcomed again by \(options.endpoint)" : "connected to \(options.endpoint)")
+                            welcomed = true
+                            // Reconnected mid-trial: the scheduler has requeued what we held.
+                            abandonAll()
+                            try send(readyMessage)
+                        case .refuse:
+                            throw WorkerError(description: "the scheduler refused this worker: \(try envelope.decode(RefuseMessage.self).reason)")
+                        case .assign:
+                            let assignment = try envelope.decode(AssignMessage.self)
+                            if queued.count + jobs.count + (pending == nil ? 0 : 1) >= options.slots {
+                                try send(try Envelope(.failed, FailedMessage(trialID: assignment.trialID, error: "worker \(options.name) is busy")))
+                            } else {
+                                queued.append(assignment)
+                                try startQueued()
                             }
+                        case .dataset:
+                            let message = try envelope.decode(DatasetMessage.self)
+                            if let waiting = pending, waiting.datasetHash == message.hash {
+                                pending = nil
+                                do {
+                                    let path = try storeDataset(message, bytes: envelope.attachment ?? [])
+                                    options.log("cached data set \(message.hash.prefix(12)) at \(path)")
+                                    jobs.append(start(waiting, dataPath: path))
+                                } catch {
+                                    try send([try Envelope(.failed, FailedMessage(trialID: waiting.trialID, error: "\(error)", retryable: true)), readyMessage])
+                                }
+                                try startQueued()
+                            }
+                        case .decision:
+                            let decision = try envelope.decode(DecisionMessage.self)
+                            if decision.prune, let job = jobs.first(where: { $0.trialID == decision.trialID }) { job.requestPrune() }
+                        case .shutdown:
+                            return .shutdown(try envelope.decode(ShutdownMessage.self).reason)
+                        case .heartbeat:
+                            break
+                        default:
+                            options.log("ignored a '\(envelope.type.rawValue)' message")
                         }
-                    case .decision:
-                        let decision = try envelope.decode(DecisionMessage.self)
-                        if decision.prune, let job, job.trialID == decision.trialID { job.requestPrune() }
-                    case .shutdown:
-                        let reason = try envelope.decode(ShutdownMessage.self).reason
-                        job?.abandon()
-                        return .shutdown(reason)
-                    case .heartbeat:
-                        break
-                    default:
-                        options.log("ignored a '\(envelope.type.rawValue)' message")
                     }
                 } catch let error as WorkerError {
                     throw error
@@ -215,19 +210,22 @@ public final class Worker {
                     options.log("dropped a message: \(error)")
                 }
             }
-            if let current = job {
-                for envelope in current.drainOutbox() { try send(envelope) }
-                if current.isFinished {
-                    // A result counts as `ready` at the scheduler; a failure asks explicitly.
-                    if current.failed { try send(readyMessage) }
-                    job = nil
-                    try startNext()
-                }
+            // Everything the trials have to say since the last turn leaves in one message.
+            var reports: [Envelope] = []
+            while let job = jobs.first {
+                reports += job.drainOutbox()
+                guard job.isFinished else { break }
+                // A result counts as `ready` at the scheduler; a failure asks explicitly.
+                if job.failed { reports.append(readyMessage) }
+                jobs.removeFirst()
+            }
+            for job in jobs.dropFirst() { reports += job.drainOutbox() }
+            for start in stride(from: 0, to: reports.count, by: Envelope.batchLimit) {
+                try send(Array(reports[start..<min(start + Envelope.batchLimit, reports.count)]))
             }
             if Date().timeIntervalSince(lastSent) >= heartbeat { try send(Envelope(type: .heartbeat)) }
             let silence = Date().timeIntervalSince(lastHeard)
             if Date().timeIntervalSince(silentSince) > options.giveUpAfter {
-                job?.abandon()
                 throw WorkerError(description: welcomed
                     ? "lost the scheduler at \(options.endpoint): nothing heard for \(Int(options.giveUpAfter)) s"
                     : "no scheduler answered at \(options.endpoint) within \(Int(options.giveUpAfter)) s")
@@ -251,11 +249,11 @@ public final class Worker {
         return socket
     }
 
-    /// Runs the trial on its own thread; messages for the scheduler queue up in the job.
+    /// Queues the trial on the runner's thread; messages for the scheduler queue up in the job.
     private func start(_ assignment: AssignMessage, dataPath: String?) -> TrialJob {
-        let job = TrialJob(trialID: assignment.trialID, wakeup: wakeup.write)
+        let job = TrialJob(trialID: assignment.trialID, wakeup: wakeup)
         let executor = executor, studies = studies
-        let thread = Thread {
+        runner.enqueue(job) {
             do {
                 let study = try studies.study(for: assignment)
                 let result = try executor.run(assignment, study: study, dataPath: dataPath, report: { step, value in
@@ -285,8 +283,6 @@ public final class Worker {
                 job.finish(try? Envelope(.failed, failure), failed: true)
             }
         }
-        thread.stackSize = 8 << 20
-        thread.start()
         return job
     }
 }
@@ -301,9 +297,9 @@ final class TrialJob: @unchecked Sendable {
     private var abandoned = false
     private var didFail = false
 
-    private let wakeup: Int32
+    private let wakeup: LoopWakeup
 
-    init(trialID: Int64, wakeup: Int32) {
+    init(trialID: Int64, wakeup: LoopWakeup) {
         self.trialID = trialID
         self.wakeup = wakeup
     }
@@ -326,10 +322,7 @@ final class TrialJob: @unchecked Sendable {
     /// The trial ended in a failure (the scheduler then expects an explicit `ready`).
     var failed: Bool { lock.withLock { didFail } }
 
-    private func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakeup, &byte, 1)
-    }
+    private func wake() { wakeup.signal() }
 
     func drainOutbox() -> [Envelope] {
         lock.withLock {
@@ -343,4 +336,5 @@ final class TrialJob: @unchecked Sendable {
     func requestPrune() { lock.withLock { prune = true } }
     /// The scheduler no longer expects this trial: its messages are dropped.
     func abandon() { lock.withLock { abandoned = true } }
+    var isAbandoned: Bool { lock.withLock { abandoned } }
 }

@@ -123,6 +123,8 @@ final class FakeWorker {
     var inbox: [Envelope] = []
     /// Heartbeats received so far (they are counted, not kept).
     private(set) var heartbeats = 0
+    /// Messages received that were batches of several.
+    private(set) var batchesReceived = 0
 
     init(name: String, harness: Harness, identity: [UInt8]? = nil, curve: (CurveKeyPair, String)? = nil) throws {
         self.name = name
@@ -140,6 +142,11 @@ final class FakeWorker {
 
     func send<Body: Encodable>(_ type: MessageType, _ body: Body) throws {
         try send(try Envelope(type, body))
+    }
+
+    /// Several messages in one, as a worker sends the reports it has ready.
+    func sendBatch(_ envelopes: [Envelope]) throws {
+        _ = try socket.send(Envelope.batch(envelopes))
     }
 
     func sendRaw(_ frames: [[UInt8]]) throws {
@@ -172,8 +179,10 @@ final class FakeWorker {
 
     private func drain() throws {
         while let frames = try socket.receive(timeoutMilliseconds: 0) {
-            let envelope = try Envelope(frames: frames)
-            if envelope.type != .heartbeat { inbox.append(envelope) } else { heartbeats += 1 }
+            for envelope in try Envelope.messages(frames: frames) {
+                if envelope.type != .heartbeat { inbox.append(envelope) } else { heartbeats += 1 }
+            }
+            batchesReceived += frames.count > 1 && frames[1] == Array(MessageType.batch.rawValue.utf8) ? 1 : 0
         }
     }
 

@@ -116,11 +116,15 @@ import TunaWire
         #expect(first.map(\.number) == [0, 1, 2] && first.allSatisfy { $0.attempt == 1 })
         try holder.send(Envelope(type: .heartbeat))
         #expect(try holder.receivesNothing(.assign, seconds: 0.2), "three slots, three trials")
-        // Results of two, sent together, are stored in one burst and refill two slots.
-        try holder.result(first[0].trialID, value: 0.5)
-        try holder.result(first[1].trialID, value: 0.25)
+        // Results of two, sent in one batch, are stored together and refill two slots, whose
+        // trials come back in one batch too.
+        try holder.sendBatch([
+            try Envelope(.result, ResultMessage(trialID: first[0].trialID, value: 0.5, seconds: 0)),
+            try Envelope(.result, ResultMessage(trialID: first[1].trialID, value: 0.25, seconds: 0)),
+        ])
         let refill = try (0..<2).map { _ in try #require(try holder.assignment()) }
         #expect(refill.map(\.number) == [3, 4])
+        #expect(holder.batchesReceived == 2, "the first three and the refill, each one message")
         #expect(try harness.trials("sphere").prefix(2).map(\.value) == [0.5, 0.25])
         try harness.expectConsistent()
 

@@ -86,4 +86,34 @@ import Foundation
         let bad = Envelope(type: .hello, body: Array("{not json".utf8))
         #expect(throws: MalformedMessage.self) { _ = try bad.decode([String: String].self) }
     }
+
+    @Test func aBatchCarriesItsMessagesInOrderWithinLimits() throws {
+        let messages = [
+            try Envelope(.result, ["trialID": 7]),
+            Envelope(type: .ready),
+            try Envelope(.progress, ["trialID": 8, "step": 1]),
+        ]
+        let frames = Envelope.batch(messages)
+        #expect(frames.count == 2 + 2 * messages.count)
+        #expect(try Envelope.messages(frames: frames) == messages)
+        let routed = try Envelope.routedMessages([Array("w1".utf8)] + frames)
+        #expect(routed.identity == Array("w1".utf8) && routed.envelopes == messages)
+        // One message goes as itself, not as a batch of one.
+        #expect(Envelope.batch([messages[1]]) == messages[1].frames)
+        #expect(try Envelope.messages(frames: messages[1].frames) == [messages[1]])
+
+        func reason(_ frames: [[UInt8]]) -> String {
+            do { _ = try Envelope.messages(frames: frames); return "accepted" } catch { return "\(error)" }
+        }
+        let head = [Array(WireProtocol.version.utf8), Array("batch".utf8)]
+        #expect(reason(head + [Array("ready".utf8)]).contains("1 to 256"), "a type without its body")
+        #expect(reason(head + [Array("ready".utf8), Array("{}".utf8), Array("launch".utf8), []]).contains("unknown message type 'launch'"))
+        #expect(reason(head + [Array("batch".utf8), []]).contains("a batch inside a batch"))
+        let tooMany = head + Array(repeating: [Array("heartbeat".utf8), Array("{}".utf8)], count: Envelope.batchLimit + 1).flatMap { $0 }
+        #expect(reason(tooMany).contains("1 to 256"))
+        let most = head + Array(repeating: [Array("heartbeat".utf8), Array("{}".utf8)], count: Envelope.batchLimit).flatMap { $0 }
+        #expect(reason(most) == "accepted")
+        #expect(reason([Array("tuna/2".utf8), Array("batch".utf8), [], []]).contains("peer speaks protocol 'tuna/2'"))
+        #expect(throws: MalformedMessage.self) { _ = try Envelope(frames: head + [Array("ready".utf8), Array("{}".utf8)]) }
+    }
 }
