@@ -188,9 +188,14 @@ public final class ActiveStudy {
 
     /// A job for the sampler thread when the queue is short of `wanted` proposals and no ask is
     /// in flight (one at a time per study, so no two asks propose from the same snapshot).
-    func proposalJob(wanted: Int, now: Date = Date()) -> SamplerThread.Job? {
+    /// An ask proposes at least `minimum` points: most of its cost is the model's fit and first
+    /// point, whatever follows, and with workers finishing in waves an ask sized to the few
+    /// missing at its start took as long as a full one and left the next wave waiting.
+    func proposalJob(wanted: Int, minimum: Int = 1, now: Date = Date()) -> SamplerThread.Job? {
         guard let proposals, !stopped, !isDone, !isOutOfTime, proposals.canAsk(now: now) else { return nil }
-        let count = min(wanted - proposals.queued.count, unaskedBudget, proposals.batchLimit)
+        let missing = wanted - proposals.queued.count
+        guard missing > 0 else { return nil }
+        let count = min(max(missing, minimum), unaskedBudget, proposals.batchLimit)
         guard count > 0 else { return nil }
         proposals.asking(count)
         let ask: () throws -> [Parameters]

@@ -44,10 +44,14 @@ final class ProposalQueue {
     /// Proposals handed out so far, and that count when the ask in flight started.
     private var handedOut = 0
     private var handedOutAtAsk = 0
-    /// What the workers wanted while the last ask ran: the proposals they took plus those
-    /// still waiting when it came back. An ask started now will take about as long, so this is
-    /// what the queue must hold when it starts for no worker to wait.
-    private(set) var demand = 0
+    /// What the workers wanted while an ask ran: the proposals they took plus those still
+    /// waiting when it came back, the most over the last few asks. An ask started now will take
+    /// about as long, so this is what the queue must hold when it starts for no worker to wait.
+    /// The most, not the last: workers whose trials take alike finish in waves, and an ask
+    /// sized to the lull between two waves left the next one waiting.
+    var demand: Int { recentDemands.max() ?? 0 }
+    private var recentDemands: [Int] = []
+    static let demandMemory = 4
 
     init(serial: Int) {
         self.serial = serial
@@ -93,7 +97,8 @@ final class ProposalQueue {
     func receive(_ answer: SamplerThread.Answer, keep: Int, waiting: Int = 0, now: Date) -> String? {
         guard answer.generation == generation else { return nil }
         inFlight = 0
-        demand = handedOut - handedOutAtAsk + max(waiting, 0)
+        recentDemands.append(handedOut - handedOutAtAsk + max(waiting, 0))
+        if recentDemands.count > Self.demandMemory { recentDemands.removeFirst() }
         answered += 1
         askSeconds += answer.seconds
         queued += answer.proposals.prefix(max(0, keep))

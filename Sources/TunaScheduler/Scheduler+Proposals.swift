@@ -2,11 +2,13 @@ import Foundation
 import TunaBase
 
 extension Scheduler {
-    /// Proposals wanted per study beyond the workers waiting now: enough to serve the workers
-    /// that finish while the next ask runs. With one worker nothing is asked ahead, so each
-    /// ask sees every earlier result and a one-worker run is reproducible trial by trial.
+    /// Proposals wanted per study beyond the workers waiting now, before the asks have measured
+    /// the demand: one per trial slot (as if every worker finished while the next ask runs),
+    /// at most 64. With one worker nothing is asked ahead, so each ask sees every earlier
+    /// result and a one-worker run is reproducible trial by trial.
     var proposalsAhead: Int {
-        workers.count > 1 ? min(64, max(1, workers.count / 2)) : 0
+        guard workers.count > 1 else { return 0 }
+        return min(64, workers.values.reduce(0) { $0 + $1.slots })
     }
 
     /// Starts an ask for every study whose queue is short of the waiting workers plus what it
@@ -19,7 +21,10 @@ extension Scheduler {
         for study in studies {
             let wanted = waitingWorkers + (study.proposals?.ahead(base: base) ?? base)
             guard wanted > 0 else { continue }
-            if let job = study.proposalJob(wanted: wanted, now: now) { samplerThread.submit(job) }
+            // At least what the workers take while one ask runs: a smaller ask costs nearly as
+            // much, and asks smaller than the demand can never catch up with it.
+            let minimum = max(base, study.proposals?.demand ?? 0)
+            if let job = study.proposalJob(wanted: wanted, minimum: minimum, now: now) { samplerThread.submit(job) }
         }
     }
 

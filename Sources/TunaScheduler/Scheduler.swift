@@ -280,15 +280,17 @@ public final class Scheduler {
             // Answers are not held back by it, only the commit.
             try store.batch {
                 handle(message.frames, user: message.user)
-                let deadline = Date().addingTimeInterval(Self.commitWindow)
+                let opened = Date()
                 var handled = 1
-                while handled < 1024 {
+                // Under a steady stream the turn still ends after a few milliseconds, so that
+                // heartbeats, reaping and the sampler's proposals wait no longer.
+                while handled < 1024, Date().timeIntervalSince(opened) < 4 * Self.commitWindow {
                     if let more = try socket.receiveWithUser(timeoutMilliseconds: 0) {
                         handle(more.frames, user: more.user)
                         handled += 1
                         continue
                     }
-                    let remaining = deadline.timeIntervalSinceNow
+                    let remaining = Self.commitWindow - Date().timeIntervalSince(opened)
                     guard remaining > 0, try poll([socket], timeoutMilliseconds: Int32((remaining * 1000).rounded(.up))).first == true else { break }
                 }
             }

@@ -252,7 +252,7 @@ final class GatedSampler: Sampler, @unchecked Sendable {
             proposals: (0..<points).map { ["x0": .double(Double($0))] }, error: nil, seconds: 0.05)
     }
 
-    @Test func theQueueKeepsTwiceTheLastAsksDemandAheadAndBatchesGrowToIt() {
+    @Test func theQueueKeepsTwiceTheRecentAsksDemandAheadAndBatchesGrowToIt() {
         let queue = ProposalQueue(serial: 1)
         #expect(queue.ahead(base: 32) == 32 && queue.batchLimit == ProposalQueue.maximumBatch)
         queue.asking(64)
@@ -270,9 +270,16 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         queue.asking(64)
         _ = queue.receive(answer(queue, points: 0), keep: 1000, waiting: 5000, now: Date())
         #expect(queue.ahead(base: 32) == ProposalQueue.maximumAhead && queue.batchLimit == ProposalQueue.maximumAhead)
-        // A quiet spell brings it back down.
+        // A lull between two waves of workers does not shrink it: the most of the last few
+        // asks' demands counts. A quiet spell as long as that memory brings it back down.
         queue.asking(64)
         _ = queue.receive(answer(queue, points: 64), keep: 1000, now: Date())
+        #expect(queue.ahead(base: 32) == ProposalQueue.maximumAhead)
+        for _ in 1..<ProposalQueue.demandMemory {
+            queue.asking(64)
+            _ = queue.receive(answer(queue, points: 64), keep: 1000, now: Date())
+        }
+        #expect(queue.demand == 0)
         #expect(queue.ahead(base: 32) == 32 && queue.batchLimit == ProposalQueue.maximumBatch)
     }
 }

@@ -66,8 +66,8 @@ struct BenchDaemon: ParsableCommand {
         var options = Scheduler.Options(bind: "tcp://127.0.0.1:*", heartbeat: heartbeat, exitWhenDone: true, log: { dropped.note($0) })
         options.asksOffThread = !samplerOnLoop
         let scheduler = try Scheduler(store: store, options: options)
-        let latencies = LatencyRecorder()
-        scheduler.dispatchLatencies = latencies
+        let warmUpLatencies = LatencyRecorder()
+        scheduler.dispatchLatencies = warmUpLatencies
         // As `tuna run` does: the GP's small matrices are fastest on one BLAS thread.
         BLAS.setThreads(1)
         let active = try scheduler.add(try Study.loadChecked(path: studyPath))
@@ -98,9 +98,14 @@ struct BenchDaemon: ParsableCommand {
         let cpuBefore = Self.cpuSeconds()
         let rssEvery = rssEvery
         var byTrials: [(trials: Int, mb: Double)] = []
+        // Past the start-up (every worker asking at once, the sampler's first fits), dispatch
+        // latency is also recorded apart: what a long study sees.
+        let steady = LatencyRecorder()
+        let warmUp = min(5, 0.25 * (seconds ?? .infinity))
         scheduler.onTrialFinished = { _, _ in
             finished += 1
             if firstTrial == nil { firstTrial = Date() }
+            if scheduler.dispatchLatencies !== steady, Date().timeIntervalSince(start) >= warmUp { scheduler.dispatchLatencies = steady }
             if let rssEvery, finished % rssEvery == 0, let rss = residentMemoryBytes() {
                 byTrials.append((finished, Double(rss) / 1_048_576))
                 FileHandle.standardError.write(Data(String(format: "%d trials: scheduler RSS %.1f MB, %.1f s\n", finished, Double(rss) / 1_048_576, Date().timeIntervalSince(start)).utf8))
@@ -114,6 +119,8 @@ struct BenchDaemon: ParsableCommand {
         try scheduler.run(shouldStop: { limit.map { Date().timeIntervalSince(start) >= $0 } ?? false })
         let end = Date()
         let cpu = Self.cpuSeconds() - cpuBefore
+        let latencies = LatencyRecorder()
+        for sample in warmUpLatencies.samples + steady.samples { latencies.record(sample) }
         children.wait()
         let reports = simulated.compactMap { $0.report() }
         if let rss = residentMemoryBytes() { memory.append(rss) }
@@ -132,6 +139,7 @@ struct BenchDaemon: ParsableCommand {
             "benchmark": "daemon", "trials": finished, "workers": workerCount, "hold": hold, "sampler": sampler, "trials_per_s": rate.rounded(),
             "scheduler_cpu_ms_per_trial": cpu * 1000 / Double(max(finished, 1)), "scheduler_cpu_percent": 100 * cpu / wall,
             "dispatch_p50_ms": latencies.quantile(0.5) * 1000, "dispatch_p99_ms": latencies.quantile(0.99) * 1000,
+            "steady_after_s": warmUp, "steady_dispatch_p99_ms": steady.quantile(0.99) * 1000, "steady_dispatch_samples": steady.samples.count,
             "wall_s": wall, "lost": lost, "requeued_at_stop": counts[.waiting] ?? 0,
             "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count,
             "rss_mb_by_trials": byTrials.map { [$0.trials, $0.mb] as [Any] },

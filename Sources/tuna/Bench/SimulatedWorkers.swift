@@ -105,7 +105,7 @@ final class SimulatedWorkerHost {
             let after = Date()
             for index in sims.indices where index < readable.count && readable[index] {
                 while let frames = try sims[index].socket.receive(timeoutMilliseconds: 0) {
-                    try handle(index, Envelope(frames: frames), now: after, report: &report)
+                    for envelope in try Envelope.messages(frames: frames) { try handle(index, envelope, now: after, report: &report) }
                 }
             }
             for index in sims.indices where sims[index].trial != nil && sims[index].endsAt <= after {
