@@ -57,7 +57,7 @@ let package = Package(
             name: "TunaWorker",
             dependencies: [
                 "TunaTemplate", "TunaSpec", "TunaSearch", "TunaProtocol", "TunaWire", "TunaNN", "TunaData", "TunaTensor",
-                "CTunaSystem",
+                "TunaBase", "CTunaSystem",
             ]),
         /// Exported models: retraining a trial on all its data, the one-file bundle, prediction
         /// and evaluation on raw rows. Apart from TunaWorker: exporting needs no wire.

@@ -266,7 +266,7 @@ public final class Scheduler {
     /// arrived, then sends heartbeats, reaps silent workers and serves idle ones. Tests drive
     /// the scheduler with it, one turn at a time.
     public func step(timeoutMilliseconds: Int32) throws {
-        let ready = try poll([socket], fds: samplerThread.map { [$0.wakeRead] } ?? [], timeoutMilliseconds: timeoutMilliseconds)
+        let ready = try poll([socket], fds: samplerThread.map { [$0.wakeup.readEnd] } ?? [], timeoutMilliseconds: timeoutMilliseconds)
         if ready.count > 1 && ready[1] { takeProposals() }
         if ready[0], let message = try socket.receiveWithUser(timeoutMilliseconds: 0) {
             // Everything that arrived together is written in one transaction: a SQLite

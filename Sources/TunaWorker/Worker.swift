@@ -1,4 +1,5 @@
 import Foundation
+import TunaBase
 import TunaProtocol
 import TunaSpec
 import TunaWire
@@ -91,7 +92,10 @@ public final class Worker {
     /// Wakes the loop at once when a trial has a message for the scheduler, instead of at its
     /// next poll timeout.
     private let wakeup: LoopWakeup
-    private let runner = TrialRunner()
+    /// Runs the held trials one after another. Why one long-lived thread and not a thread per
+    /// trial: with trials of a millisecond, creating and reaping a thread cost more than the
+    /// trial.
+    private let runner = SerialThread(name: "tuna-trials")
 
     public init(_ options: Options) throws {
         self.options = options
@@ -253,7 +257,12 @@ public final class Worker {
     private func start(_ assignment: AssignMessage, dataPath: String?) -> TrialJob {
         let job = TrialJob(trialID: assignment.trialID, wakeup: wakeup)
         let executor = executor, studies = studies
-        runner.enqueue(job) {
+        runner.enqueue {
+            // Dropped while it waited (the scheduler requeued it): not run.
+            if job.isAbandoned {
+                job.finish(nil)
+                return
+            }
             do {
                 let study = try studies.study(for: assignment)
                 let result = try executor.run(assignment, study: study, dataPath: dataPath, report: { step, value in
