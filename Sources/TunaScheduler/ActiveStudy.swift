@@ -195,7 +195,7 @@ public final class ActiveStudy {
         guard let proposals, !stopped, !isDone, !isOutOfTime, proposals.canAsk(now: now) else { return nil }
         let missing = wanted - proposals.queued.count
         guard missing > 0 else { return nil }
-        let count = min(max(missing, minimum), unaskedBudget, proposals.batchLimit)
+        let count = min(max(missing, minimum), unaskedBudget, max(proposals.batchLimit, minimum))
         guard count > 0 else { return nil }
         proposals.asking(count)
         let ask: () throws -> [Parameters]

@@ -4,12 +4,17 @@ import TunaBase
 extension Scheduler {
     /// Proposals wanted per study beyond the workers waiting now, before the asks have measured
     /// the demand: one per trial slot (as if every worker finished while the next ask runs),
-    /// at most 64. With one worker nothing is asked ahead, so each ask sees every earlier
-    /// result and a one-worker run is reproducible trial by trial.
+    /// at most `maximumBase`. With one worker nothing is asked ahead, so each ask sees every
+    /// earlier result and a one-worker run is reproducible trial by trial.
     var proposalsAhead: Int {
         guard workers.count > 1 else { return 0 }
-        return min(64, workers.values.reduce(0) { $0 + $1.slots })
+        return min(Self.maximumBase, workers.values.reduce(0) { $0 + $1.slots })
     }
+
+    /// A quarter of `ProposalQueue.maximumAhead`: enough for the wave of a thousand workers
+    /// joining at once while the sampler's first fits run (they carry up to 256 lies), few
+    /// enough that the queue is not stale when the workers keep pace.
+    static let maximumBase = 128
 
     /// Starts an ask for every study whose queue is short of the waiting workers plus what it
     /// keeps ahead (`ProposalQueue.ahead`; one ask in flight per study).

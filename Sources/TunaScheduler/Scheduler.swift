@@ -291,7 +291,11 @@ public final class Scheduler {
                         continue
                     }
                     let remaining = Self.commitWindow - Date().timeIntervalSince(opened)
-                    guard remaining > 0, try poll([socket], timeoutMilliseconds: Int32((remaining * 1000).rounded(.up))).first == true else { break }
+                    guard remaining > 0 else { break }
+                    // Proposals from the sampler end the wait: workers may be waiting for them.
+                    let woken = try poll([socket], fds: samplerThread.map { [$0.wakeup.readEnd] } ?? [],
+                                         timeoutMilliseconds: Int32((remaining * 1000).rounded(.up)))
+                    guard woken[0], !woken.dropFirst().contains(true) else { break }
                 }
             }
         }

@@ -139,12 +139,17 @@ struct BenchDaemon: ParsableCommand {
             "benchmark": "daemon", "trials": finished, "workers": workerCount, "hold": hold, "sampler": sampler, "trials_per_s": rate.rounded(),
             "scheduler_cpu_ms_per_trial": cpu * 1000 / Double(max(finished, 1)), "scheduler_cpu_percent": 100 * cpu / wall,
             "dispatch_p50_ms": latencies.quantile(0.5) * 1000, "dispatch_p99_ms": latencies.quantile(0.99) * 1000,
-            "steady_after_s": warmUp, "steady_dispatch_p99_ms": steady.quantile(0.99) * 1000, "steady_dispatch_samples": steady.samples.count,
             "wall_s": wall, "lost": lost, "requeued_at_stop": counts[.waiting] ?? 0,
             "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count,
             "rss_mb_by_trials": byTrials.map { [$0.trials, $0.mb] as [Any] },
             "sampler_asks": asks.count, "sampler_ask_mean_ms": asks.count > 0 ? asks.seconds * 1000 / Double(asks.count) : 0,
         ]
+        if !steady.samples.isEmpty {
+            // Runs shorter than the warm-up have none (and JSON has no NaN).
+            object["steady_after_s"] = warmUp
+            object["steady_dispatch_p99_ms"] = steady.quantile(0.99) * 1000
+            object["steady_dispatch_samples"] = steady.samples.count
+        }
         if simulate != nil {
             let idle = reports.reduce(0) { $0 + $1.idleSeconds }, busy = reports.reduce(0) { $0 + $1.busySeconds }
             let seen = LatencyRecorder()
