@@ -44,15 +44,15 @@ struct Cholesky: Sendable {
 
     /// `K⁻¹ b`.
     func solve(_ b: [Double]) -> [Double] {
+        // Two triangular solves (BLAS 2), not `dpotrs`: for one right-hand side OpenBLAS's
+        // `dpotrs` goes through `dtrsm`, which packs the factor for a matrix product each call —
+        // most of the acquisition optimiser's time, which solves once per gradient.
         var x = b
-        var info: Int32 = 0
-        var nn = Int32(n)
-        var nrhs: Int32 = 1
-        var lda = Int32(max(n, 1))
-        var ldb = Int32(max(n, 1))
-        var uplo = CChar(UInt8(ascii: "L"))
         factor.withUnsafeBufferPointer { f in
-            x.withUnsafeMutableBufferPointer { dpotrs_(&uplo, &nn, &nrhs, f.baseAddress, &lda, $0.baseAddress, &ldb, &info) }
+            x.withUnsafeMutableBufferPointer { p in
+                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), f.baseAddress, Int32(max(n, 1)), p.baseAddress, 1)
+                cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(n), f.baseAddress, Int32(max(n, 1)), p.baseAddress, 1)
+            }
         }
         return x
     }
