@@ -26,9 +26,11 @@ extension Scheduler {
         for study in studies {
             let wanted = waitingWorkers + (study.proposals?.ahead(base: base) ?? base)
             guard wanted > 0 else { continue }
-            // At least what the workers take while one ask runs: a smaller ask costs nearly as
-            // much, and asks smaller than the demand can never catch up with it.
-            let minimum = max(base, study.proposals?.demand ?? 0)
+            // At least what the workers take while one ask runs (a smaller ask costs nearly as
+            // much, and asks smaller than the demand can never catch up with it), and every
+            // worker waiting now: a thousand joining at once are served by one ask, not by a
+            // string of asks each paying for its own fit.
+            let minimum = max(base, study.proposals?.demand ?? 0, min(waitingWorkers, ProposalQueue.maximumAhead))
             if let job = study.proposalJob(wanted: wanted, minimum: minimum, now: now) { samplerThread.submit(job) }
         }
     }
