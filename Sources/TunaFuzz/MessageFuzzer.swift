@@ -37,7 +37,7 @@ public struct MessageFuzzer {
     public mutating func next() -> [[UInt8]] {
         let roll = random.nextInt(below: 100)
         if roll < 5 { return noise() }
-        var frames = template()
+        var frames = roll % 8 == 0 ? batch() : template()
         if roll < 20 { return frames }  // valid as it stands
         let mutations = 1 + random.nextInt(below: 3)
         for _ in 0..<mutations { mutate(&frames) }
@@ -115,6 +115,19 @@ public struct MessageFuzzer {
         }
     }
 
+    /// Two to five messages in one `batch`, some of them broken inside (the frame-level
+    /// mutations below then break the batch itself).
+    private mutating func batch() -> [[UInt8]] {
+        var frames = [Array(WireProtocol.version.utf8), Array(MessageType.batch.rawValue.utf8)]
+        for _ in 0..<(2 + random.nextInt(below: 4)) {
+            var inner = template()
+            if random.nextInt(below: 3) == 0 { mutateJSON(&inner) }
+            // Inner messages carry no attachment; a type and a body each.
+            if inner.count >= 3 { frames += [inner[1], inner[2]] }
+        }
+        return frames
+    }
+
     // MARK: Mutations
 
     private mutating func mutate(_ frames: inout [[UInt8]]) {
@@ -141,7 +154,7 @@ public struct MessageFuzzer {
             let types = MessageType.allCases.filter { !ending.contains($0) }.map(\.rawValue)
             frames[1] = Array(pick(types + ["", "HELLO", "result\u{0}", String(repeating: "t", count: 500)]).utf8)
         case 7:  // another protocol version
-            if !frames.isEmpty { frames[0] = Array(pick(["tuna/1", "tuna/3", "", "tuna/2\u{0}"]).utf8) }
+            if !frames.isEmpty { frames[0] = Array(pick(["tuna/1", "tuna/2", "tuna/4", "", "tuna/3\u{0}"]).utf8) }
         default:  // a large body
             guard frames.count > 2 else { return }
             frames[2] = Array(repeating: UInt8(ascii: "9"), count: (16 << 10) << random.nextInt(below: 5))

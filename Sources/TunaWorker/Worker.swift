@@ -162,8 +162,17 @@ public final class Worker {
             while let frames = try socket.receive(timeoutMilliseconds: 0) {
                 lastHeard = Date()
                 silentSince = lastHeard
+                let envelopes: [Envelope]
                 do {
-                    for envelope in try Envelope.messages(frames: frames) {
+                    envelopes = try Envelope.messages(frames: frames)
+                } catch {
+                    options.log("dropped a message: \(error)")
+                    continue
+                }
+                // Each message of a batch on its own: one that does not parse must not take the
+                // trials assigned beside it down with it.
+                for envelope in envelopes {
+                    do {
                         switch envelope.type {
                         case .welcome:
                             let welcome = try envelope.decode(WelcomeMessage.self)
@@ -207,11 +216,11 @@ public final class Worker {
                         default:
                             options.log("ignored a '\(envelope.type.rawValue)' message")
                         }
+                    } catch let error as WorkerError {
+                        throw error
+                    } catch {
+                        options.log("dropped a '\(envelope.type.rawValue)' message: \(error)")
                     }
-                } catch let error as WorkerError {
-                    throw error
-                } catch {
-                    options.log("dropped a message: \(error)")
                 }
             }
             // Everything the trials have to say since the last turn leaves in one message.

@@ -84,9 +84,8 @@ import TunaWire
             let until = Date().addingTimeInterval(1)
             while result == nil, Date() < until, let frames = try router.receive(timeoutMilliseconds: 100) {
                 note(frames)
-                if let (_, envelope) = try? Envelope.routed(frames), envelope.type == .result,
-                   let body = try? envelope.decode(ResultMessage.self), body.trialID == assignment.trialID {
-                    result = body
+                for envelope in (try? Envelope.routedMessages(frames))?.envelopes ?? [] where envelope.type == .result {
+                    if let body = try? envelope.decode(ResultMessage.self), body.trialID == assignment.trialID { result = body }
                 }
             }
         }
@@ -96,5 +95,48 @@ import TunaWire
         while ending.text == nil, Date() < stopDeadline { usleep(20_000) }
         #expect(ending.text?.contains("shutdown") == true, "\(ending.text ?? "still running")")
         #expect(received > 0)
+    }
+
+    /// A batch whose first assignment does not parse: the worker drops that one and still runs
+    /// the one beside it (a scheduler would otherwise wait for it forever).
+    @Test func aBrokenMessageInABatchDoesNotTakeItsNeighboursDown() throws {
+        let context = try ZMQContext()
+        let router = try ZMQSocket(context, .router)
+        try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try #require(router.lastEndpoint)
+        let options = Worker.Options(endpoint: endpoint, name: "batched", giveUpAfter: 30, slots: 4)
+        let ending = Ending()
+        let thread = Thread {
+            do { ending.set("\(try Worker(options).run())") } catch { ending.set("error: \(error)") }
+        }
+        thread.start()
+        var peer: [UInt8]?
+        let deadline = Date().addingTimeInterval(10)
+        while peer == nil, Date() < deadline, let frames = try router.receive(timeoutMilliseconds: 100) {
+            if let (sender, envelope) = try? Envelope.routed(frames), envelope.type == .hello { peer = sender }
+        }
+        let identity = try #require(peer, "the worker said hello")
+        let text = "name: real\nobjective: {function: sphere2}\nsearch: {parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}\n"
+        let good = AssignMessage(
+            trialID: 42, study: "real", number: 0, attempt: 1, params: ["x0": .double(0.5), "x1": .double(-0.5)],
+            studyText: text, studyFile: "real.yaml", studyHash: sha256Hex(Data(text.utf8)))
+        _ = try router.send([identity] + (try Envelope(.welcome, WelcomeMessage(heartbeatMilliseconds: 200, liveness: 3))).frames)
+        _ = try router.send([identity] + Envelope.batch([
+            Envelope(type: .assign, body: Array(#"{"trialID": 41, "study": "#.utf8)),
+            try Envelope(.assign, good),
+        ]))
+        var result: ResultMessage?
+        let until = Date().addingTimeInterval(10)
+        while result == nil, Date() < until {
+            guard let frames = try router.receive(timeoutMilliseconds: 100) else { continue }
+            for envelope in (try? Envelope.routedMessages(frames))?.envelopes ?? [] where envelope.type == .result {
+                result = try? envelope.decode(ResultMessage.self)
+            }
+        }
+        #expect(result?.trialID == 42 && abs((result?.value ?? .nan) - 0.5) < 1e-9, "\(String(describing: result))")
+        _ = try router.send([identity] + (try Envelope(.shutdown, ShutdownMessage(reason: "test over"))).frames)
+        let stopDeadline = Date().addingTimeInterval(10)
+        while ending.text == nil, Date() < stopDeadline { usleep(20_000) }
+        #expect(ending.text?.contains("shutdown") == true, "\(ending.text ?? "still running")")
     }
 }
