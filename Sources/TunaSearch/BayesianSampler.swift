@@ -12,7 +12,8 @@ public enum ParallelStrategy: String, Sendable, Hashable, Codable {
 
 /// Gaussian-process Bayesian optimisation with log expected improvement.
 ///
-/// - The first `startupTrials` suggestions are scrambled Sobol' points (a space-filling design).
+/// - The first `startupTrials` suggestions are scrambled Sobol' points (a space-filling design),
+///   or more while over four times as many trials run as have finished (many workers).
 /// - Then: inputs scaled to the unit cube (log where declared; see ``FeatureEncoding``),
 ///   losses warped and standardised (``OutputWarping``) with the GP's prior mean one standard
 ///   deviation above their mean (`pessimism`), a Matérn-5/2 ARD GP with hyperparameters
@@ -83,7 +84,11 @@ public struct BayesianSampler: Sampler, Codable, Hashable {
         let space = context.space
         let observations = context.observations
         let encoding = FeatureEncoding(space: space)
-        if observations.count < max(startupTrials, 1) || encoding.dimensions == 0 { return nil }
+        // The space-filling start-up lasts at least until a quarter as many trials have finished
+        // as are running: with a thousand workers, a GP of ten results and hundreds of lies says
+        // little that Sobol' points do not, and costs an ask of tens of milliseconds while a
+        // burst of joining workers waits for it. One worker, or a few, changes nothing.
+        if observations.count < max(startupTrials, 1, context.running.count / 4) || encoding.dimensions == 0 { return nil }
         let d = encoding.dimensions
         let categorical = encoding.categoricalMask
 

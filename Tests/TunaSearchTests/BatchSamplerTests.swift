@@ -44,6 +44,19 @@ import TunaRandom
         #expect(batch == expected)
     }
 
+    @Test func theStartUpLastsWhileFarMoreTrialsRunThanHaveFinished() throws {
+        let space = Branin().space
+        let history = try Self.history(12)
+        let sampler = BayesianSampler(seed: 5)
+        let running = try Fixtures.run(RandomSampler(seed: 9), space: space, trials: 60) { _ in 0 }.map(\.params)
+        // 12 results, 60 running: still the Sobol' design (12 < 60 / 4).
+        let crowded = SamplingContext(space: space, history: history, running: running, trialNumber: 72)
+        #expect(try sampler.ask(crowded) == (try SobolSampler(seed: 5).ask(crowded)))
+        // 12 results, 40 running: the GP (12 ≥ 40 / 4), whose point is not the design's.
+        let fewer = SamplingContext(space: space, history: history, running: Array(running.prefix(40)), trialNumber: 52)
+        #expect(try sampler.ask(fewer) != (try SobolSampler(seed: 5).ask(fewer)))
+    }
+
     @Test func inTheStartUpPhaseABatchIsAsksOwnPoints() throws {
         let space = Branin().space
         let context = SamplingContext(space: space, history: try Self.history(3), running: [], trialNumber: 3)
