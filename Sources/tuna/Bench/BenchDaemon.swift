@@ -161,6 +161,8 @@ struct BenchDaemon: ParsableCommand {
             object["worker_seen_dispatch_p50_ms"] = seen.quantile(0.5) * 1000
             object["worker_seen_dispatch_p99_ms"] = seen.quantile(0.99) * 1000
             object["worker_heartbeat_misses"] = reports.reduce(0) { $0 + $1.heartbeatMisses }
+            object["worker_heartbeat_misses_while_simulator_lagged"] = reports.reduce(0) { $0 + $1.heartbeatMissesWhileLagging }
+            object["simulator_longest_turn_s"] = reports.map(\.longestTurn).max() ?? 0
             object["worker_longest_silence_s"] = reports.map(\.longestSilence).max() ?? 0
         }
         // The simulation's figures are many; they come as JSON only.

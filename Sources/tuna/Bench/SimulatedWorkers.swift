@@ -54,8 +54,15 @@ struct SimulatedReport: Codable {
     var idleSeconds = 0.0
     var busySeconds = 0.0
     var trials = 0
-    /// Gaps between two messages from the scheduler longer than twice the heartbeat.
+    /// Gaps between two messages from the scheduler longer than twice the heartbeat, seen
+    /// while this host kept up (its previous turn less than a heartbeat before).
     var heartbeatMisses = 0
+    /// The same gaps seen after a turn of this host's own that took longer than a heartbeat:
+    /// the host was not looking, so the silence may be its own (two processes poll a thousand
+    /// sockets on the same cores as the scheduler).
+    var heartbeatMissesWhileLagging = 0
+    /// The longest turn of this host's loop, in seconds.
+    var longestTurn = 0.0
     var longestSilence = 0.0
 }
 
@@ -76,6 +83,9 @@ final class SimulatedWorkerHost {
     let context: ZMQContext
     var sims: [Sim] = []
     var rng: SeededGenerator
+    /// When the current turn's poll returned, and whether the turn before it ran long.
+    private var lastTurn = Date()
+    private var lagging = false
 
     init(endpoint: String, count: Int, name: String, duration: TrialDuration, heartbeat: Double, seed: UInt64) throws {
         self.heartbeat = heartbeat
@@ -97,12 +107,18 @@ final class SimulatedWorkerHost {
             try sim.socket.send(try Envelope(.hello, HelloMessage(worker: "sim-\(index)", host: "bench", pid: getpid())).frames)
         }
         var lastBeat = Date()
+        lastTurn = Date()
         while Date() < deadline, sims.contains(where: { !$0.done }) {
             let now = Date()
             let nextEnd = sims.lazy.filter { $0.trial != nil }.map(\.endsAt).min() ?? .distantFuture
             let wait = max(0, min(nextEnd.timeIntervalSince(now), lastBeat.addingTimeInterval(heartbeat).timeIntervalSince(now), 0.05))
             let readable = try poll(sims.map(\.socket), timeoutMilliseconds: Int32(wait * 1000))
             let after = Date()
+            // The time since the previous turn began, less the wait asked of the poll: how long
+            // this host itself was busy or descheduled.
+            lagging = after.timeIntervalSince(lastTurn) - wait > heartbeat
+            report.longestTurn = max(report.longestTurn, after.timeIntervalSince(lastTurn) - wait)
+            lastTurn = after
             for index in sims.indices where index < readable.count && readable[index] {
                 while let frames = try sims[index].socket.receive(timeoutMilliseconds: 0) {
                     for envelope in try Envelope.messages(frames: frames) { try handle(index, envelope, now: after, report: &report) }
@@ -126,7 +142,9 @@ final class SimulatedWorkerHost {
 
     private func handle(_ index: Int, _ envelope: Envelope, now: Date, report: inout SimulatedReport) throws {
         let silence = now.timeIntervalSince(sims[index].lastHeard)
-        if silence > 2 * heartbeat { report.heartbeatMisses += 1 }
+        if silence > 2 * heartbeat {
+            if lagging { report.heartbeatMissesWhileLagging += 1 } else { report.heartbeatMisses += 1 }
+        }
         report.longestSilence = max(report.longestSilence, silence)
         sims[index].lastHeard = now
         switch envelope.type {
