@@ -16,6 +16,23 @@ import TunaWire
         var text: String? { lock.withLock { value } }
     }
 
+    /// Starts a real worker loop on its own thread, as in `tuna worker`, and returns the
+    /// identity its hello came from (the one to answer).
+    func startWorker(_ options: Worker.Options, answering router: ZMQSocket, ending: Ending) throws -> [UInt8] {
+        let thread = Thread {
+            do { ending.set("\(try Worker(options).run())") } catch { ending.set("error: \(error)") }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        var identity: [UInt8]?
+        let deadline = Date().addingTimeInterval(10)
+        while identity == nil, Date() < deadline {
+            guard let frames = try router.receive(timeoutMilliseconds: 100) else { continue }
+            if let (sender, envelope) = try? Envelope.routed(frames), envelope.type == .hello { identity = sender }
+        }
+        return try #require(identity, "the worker said hello")
+    }
+
     @Test func aWorkerSurvivesTenThousandFuzzedMessagesThenRunsATrial() throws {
         let context = try ZMQContext()
         let router = try ZMQSocket(context, .router)
@@ -25,22 +42,9 @@ import TunaWire
         defer { try? FileManager.default.removeItem(at: cache) }
         let options = Worker.Options(endpoint: endpoint, name: "fuzzed", giveUpAfter: 60, cacheDirectory: cache.path)
         let ending = Ending()
-        // The worker lives on its own thread, as in `tuna worker`.
-        let thread = Thread {
-            do { ending.set("\(try Worker(options).run())") } catch { ending.set("error: \(error)") }
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
-
-        // The worker's hello names the identity to answer.
-        var identity: [UInt8]?
-        let deadline = Date().addingTimeInterval(10)
-        while identity == nil, Date() < deadline, let frames = try router.receive(timeoutMilliseconds: 100) {
-            if let (sender, envelope) = try? Envelope.routed(frames), envelope.type == .hello { identity = sender }
-        }
         // A worker that hears nothing in time reconnects under a new identity (the fuzz sets
         // absurd heartbeats): follow its latest hello.
-        var peer = try #require(identity, "the worker said hello")
+        var peer = try startWorker(options, answering: router, ending: ending)
         var received = 0
         func note(_ frames: [[UInt8]]) {
             received += 1
@@ -106,16 +110,7 @@ import TunaWire
         let endpoint = try #require(router.lastEndpoint)
         let options = Worker.Options(endpoint: endpoint, name: "batched", giveUpAfter: 30, slots: 4)
         let ending = Ending()
-        let thread = Thread {
-            do { ending.set("\(try Worker(options).run())") } catch { ending.set("error: \(error)") }
-        }
-        thread.start()
-        var peer: [UInt8]?
-        let deadline = Date().addingTimeInterval(10)
-        while peer == nil, Date() < deadline, let frames = try router.receive(timeoutMilliseconds: 100) {
-            if let (sender, envelope) = try? Envelope.routed(frames), envelope.type == .hello { peer = sender }
-        }
-        let identity = try #require(peer, "the worker said hello")
+        let identity = try startWorker(options, answering: router, ending: ending)
         let text = "name: real\nobjective: {function: sphere2}\nsearch: {parameters: {x0: {float: [-1, 1]}, x1: {float: [-1, 1]}}}\n"
         let good = AssignMessage(
             trialID: 42, study: "real", number: 0, attempt: 1, params: ["x0": .double(0.5), "x1": .double(-0.5)],
