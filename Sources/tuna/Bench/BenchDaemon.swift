@@ -140,7 +140,7 @@ struct BenchDaemon: ParsableCommand {
             "scheduler_cpu_ms_per_trial": cpu * 1000 / Double(max(finished, 1)), "scheduler_cpu_percent": 100 * cpu / wall,
             "dispatch_p50_ms": latencies.quantile(0.5) * 1000, "dispatch_p99_ms": latencies.quantile(0.99) * 1000,
             "wall_s": wall, "lost": lost, "requeued_at_stop": counts[.waiting] ?? 0,
-            "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count,
+            "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count, "messages_unsent": dropped.unsentMessages,
             "rss_mb_by_trials": byTrials.map { [$0.trials, $0.mb] as [Any] },
             "sampler_asks": asks.count, "sampler_ask_mean_ms": asks.count > 0 ? asks.seconds * 1000 / Double(asks.count) : 0,
         ]
@@ -186,14 +186,18 @@ struct BenchDaemon: ParsableCommand {
     }
 }
 
-/// Counts the workers the scheduler dropped for silence (its log says so, one line each).
+/// Counts the workers the scheduler dropped for silence and the messages it could not hand to
+/// ZeroMQ (its log says so, one line each).
 final class DropCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var dropped = 0
+    private var unsent = 0
     func note(_ line: String) {
         if line.contains("went silent") { lock.withLock { dropped += 1 } }
+        if line.contains("could not reach") || line.contains("failed:") && line.hasPrefix("send to") { lock.withLock { unsent += 1 } }
     }
     var count: Int { lock.withLock { dropped } }
+    var unsentMessages: Int { lock.withLock { unsent } }
 }
 
 /// One `tuna bench sim-workers` child, its JSON report read from its output when it ends.
