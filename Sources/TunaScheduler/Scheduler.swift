@@ -266,7 +266,8 @@ public final class Scheduler {
     /// arrived, then sends heartbeats, reaps silent workers and serves idle ones. Tests drive
     /// the scheduler with it, one turn at a time.
     public func step(timeoutMilliseconds: Int32) throws {
-        let ready = try poll([socket], fds: samplerThread.map { [$0.wakeup.readEnd] } ?? [], timeoutMilliseconds: timeoutMilliseconds)
+        let wakeFds = samplerThread.map { [$0.wakeup.readEnd] } ?? []
+        let ready = try poll([socket], fds: wakeFds, timeoutMilliseconds: timeoutMilliseconds)
         if ready.count > 1 && ready[1] { takeProposals() }
         if ready[0], let message = try socket.receiveWithUser(timeoutMilliseconds: 0) {
             // Everything that arrived together is written in one transaction: a SQLite
@@ -293,8 +294,7 @@ public final class Scheduler {
                     let remaining = Self.commitWindow - Date().timeIntervalSince(opened)
                     guard remaining > 0 else { break }
                     // Proposals from the sampler end the wait: workers may be waiting for them.
-                    let woken = try poll([socket], fds: samplerThread.map { [$0.wakeup.readEnd] } ?? [],
-                                         timeoutMilliseconds: Int32((remaining * 1000).rounded(.up)))
+                    let woken = try poll([socket], fds: wakeFds, timeoutMilliseconds: Int32((remaining * 1000).rounded(.up)))
                     guard woken[0], !woken.dropFirst().contains(true) else { break }
                 }
             }

@@ -78,11 +78,12 @@ public struct Envelope: Sendable, Equatable {
     /// The frames of several messages sent as one: `[version][batch]` then each message's
     /// `[type][body]`. Why: with trials of a millisecond, the results a worker has ready and
     /// the trials the scheduler hands a worker with free slots travel in one ZeroMQ message,
-    /// so each side wakes, polls and receives once for all of them. A single message, or
-    /// one with an attachment, goes as itself.
+    /// so each side wakes, polls and receives once for all of them. A single message goes as
+    /// itself; a message with an attachment never travels in a batch.
     public static func batch(_ envelopes: [Envelope]) -> [[UInt8]] {
-        guard envelopes.count > 1 else { return envelopes.first?.frames ?? Envelope(type: .heartbeat).frames }
-        var frames: [[UInt8]] = [Array(WireProtocol.version.utf8), Array(MessageType.batch.rawValue.utf8)]
+        precondition(!envelopes.isEmpty, "a batch of nothing")
+        guard envelopes.count > 1 else { return envelopes[0].frames }
+        var frames: [[UInt8]] = [Array(WireProtocol.version.utf8), batchTypeFrame]
         frames.reserveCapacity(2 + 2 * envelopes.count)
         for envelope in envelopes {
             precondition(envelope.attachment == nil && envelope.type != .batch, "a batch carries plain messages only")
@@ -92,16 +93,12 @@ public struct Envelope: Sendable, Equatable {
         return frames
     }
 
+    private static let batchTypeFrame = Array(MessageType.batch.rawValue.utf8)
+
     /// The messages in frames received on a DEALER: one, or each of a batch in order.
     public static func messages(frames: [[UInt8]]) throws -> [Envelope] {
-        guard frames.count >= 3 else {
-            throw MalformedMessage(reason: "expected 3 or 4 frames, got \(frames.count)")
-        }
-        let version = String(decoding: frames[0], as: UTF8.self)
-        guard version == WireProtocol.version else {
-            throw VersionMismatch(peerVersion: version)
-        }
-        guard frames[1] == Array(MessageType.batch.rawValue.utf8) else { return [try Envelope(frames: frames)] }
+        guard frames.count > 1, frames[1] == batchTypeFrame else { return [try Envelope(frames: frames)] }
+        try checkVersion(frames[0])
         let count = (frames.count - 2) / 2
         guard frames.count % 2 == 0, (1...batchLimit).contains(count) else {
             throw MalformedMessage(reason: "a batch holds 1 to \(batchLimit) [type][body] pairs, got \(frames.count - 2) frames")
@@ -111,6 +108,13 @@ public struct Envelope: Sendable, Equatable {
             guard type != .batch else { throw MalformedMessage(reason: "a batch inside a batch") }
             return Envelope(type: type, body: frames[3 + 2 * index])
         }
+    }
+
+    /// The version frame comes first so that a peer speaking another version is told so
+    /// before anything else of its message is read.
+    private static func checkVersion(_ frame: [UInt8]) throws {
+        let version = String(decoding: frame, as: UTF8.self)
+        guard version == WireProtocol.version else { throw VersionMismatch(peerVersion: version) }
     }
 
     private static func messageType(_ frame: [UInt8]) throws -> MessageType {
@@ -126,10 +130,7 @@ public struct Envelope: Sendable, Equatable {
         guard frames.count == 3 || frames.count == 4 else {
             throw MalformedMessage(reason: "expected 3 or 4 frames, got \(frames.count)")
         }
-        let version = String(decoding: frames[0], as: UTF8.self)
-        guard version == WireProtocol.version else {
-            throw VersionMismatch(peerVersion: version)
-        }
+        try Self.checkVersion(frames[0])
         let type = try Self.messageType(frames[1])
         guard type != .batch else { throw MalformedMessage(reason: "a batch where one message was expected") }
         self.init(type: type, body: frames[2], attachment: frames.count == 4 ? frames[3] : nil)
