@@ -16,21 +16,21 @@ extension Scheduler {
     /// enough that the queue is not stale when the workers keep pace.
     static let maximumBase = 128
 
-    /// Starts an ask for every study whose queue is short of the waiting workers plus what it
+    /// Starts an ask for every study whose queue is short of the free trial slots plus what it
     /// keeps ahead (`ProposalQueue.ahead`; one ask in flight per study).
     func askAhead() {
         guard let samplerThread else { return }
-        let waitingWorkers = self.waitingWorkers
+        let free = freeSlots
         let base = proposalsAhead
         let now = Date()
         for study in studies {
-            let wanted = waitingWorkers + (study.proposals?.ahead(base: base) ?? base)
+            let wanted = free + (study.proposals?.ahead(base: base) ?? base)
             guard wanted > 0 else { continue }
             // At least what the workers take while one ask runs (a smaller ask costs nearly as
             // much, and asks smaller than the demand can never catch up with it), and every
-            // worker waiting now: a thousand joining at once are served by one ask, not by a
-            // string of asks each paying for its own fit.
-            let minimum = max(base, study.proposals?.demand ?? 0, min(waitingWorkers, ProposalQueue.maximumAhead))
+            // free slot now: a thousand joining at once are served by one ask, not by a string
+            // of asks each paying for its own fit.
+            let minimum = max(base, study.proposals?.demand ?? 0, min(free, ProposalQueue.maximumAhead))
             if let job = study.proposalJob(wanted: wanted, minimum: minimum, now: now) { samplerThread.submit(job) }
         }
     }
@@ -40,6 +40,15 @@ extension Scheduler {
     var waitingWorkers: Int {
         var count = 0
         for worker in workers.values where worker.wantsWork { count += worker.slots - worker.held.count }
+        return count
+    }
+
+    /// Free trial slots of every worker, ready or not yet: one just welcomed asks for work
+    /// within a round trip, so a wave of joining workers is asked for as it joins rather than
+    /// a round trip behind it.
+    var freeSlots: Int {
+        var count = 0
+        for worker in workers.values { count += max(0, worker.slots - worker.held.count) }
         return count
     }
 

@@ -95,6 +95,9 @@ public final class Scheduler {
     public var onTrialFinished: ((ActiveStudy, FinishedTrial) -> Void)?
     /// When set, dispatch latencies are recorded (the daemon benchmark).
     public var dispatchLatencies: LatencyRecorder?
+    /// The longest turn of the loop since the last reset, in seconds: every heartbeat, result
+    /// and hand-out that came in meanwhile waited that long (benchmarks read and reset it).
+    public var longestTurn: TimeInterval = 0
     /// Runs the asks of samplers that read the history, made with the first such study.
     var samplerThread: SamplerThread?
     /// Numbers the studies for the sampler thread's answers (a replaced study gets a new one).
@@ -116,6 +119,10 @@ public final class Scheduler {
         socket = try ZMQSocket(context, .router)
         try socket.setOption(SocketOption.routerMandatory, 1)
         try socket.setMaximumMessageSize(options.maxMessageBytes)
+        // A thousand workers started together (a Slurm array) connect within milliseconds;
+        // with ZeroMQ's 100 the rest wait out TCP's one- and two-second SYN retries, silent.
+        // The kernel caps it at net.core.somaxconn (4096 on current Linux).
+        try socket.setOption(SocketOption.backlog, 4096)
         if let security = options.security { try socket.makeCurveServer(security.keyPair) }
         do {
             try socket.bind(options.bind)
@@ -268,6 +275,8 @@ public final class Scheduler {
     public func step(timeoutMilliseconds: Int32) throws {
         let wakeFds = samplerThread.map { [$0.wakeup.readEnd] } ?? []
         let ready = try poll([socket], fds: wakeFds, timeoutMilliseconds: timeoutMilliseconds)
+        let turnStarted = Date()
+        defer { longestTurn = max(longestTurn, Date().timeIntervalSince(turnStarted)) }
         if ready.count > 1 && ready[1] { takeProposals() }
         if ready[0], let message = try socket.receiveWithUser(timeoutMilliseconds: 0) {
             // Everything that arrived together is written in one transaction: a SQLite

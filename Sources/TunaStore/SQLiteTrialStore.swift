@@ -30,6 +30,8 @@ public final class SQLiteTrialStore: TrialStore {
     /// True for an opening made with `init(readOnlyPath:)`.
     public let isReadOnly: Bool
     let dbQueue: DatabaseQueue
+    /// The writer's checkpoints (none for read-only openings).
+    let checkpointer: WALCheckpointer?
     /// The clock for every stored time; injectable so tests can check timestamps exactly.
     let now: @Sendable () -> Date
 
@@ -49,12 +51,15 @@ public final class SQLiteTrialStore: TrialStore {
         if durability == .full {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
+        // Checkpoints run on `WALCheckpointer`'s thread, not inside this connection's commits.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             // Checked in a write transaction so that nobody migrates between check and migrate.
             try queue.write { db in _ = try Schema.check(db, path: path) }
             try Schema.migrator.migrate(queue)
             self.dbQueue = queue
+            checkpointer = path == ":memory:" || path.isEmpty ? nil : try WALCheckpointer(path: path)
         } catch {
             throw Self.storeError(error, path: path, opening: true)
         }
@@ -68,6 +73,7 @@ public final class SQLiteTrialStore: TrialStore {
         self.path = path
         self.isReadOnly = true
         self.now = { Date() }
+        checkpointer = nil
         var config = Self.baseConfiguration()
         config.readonly = true
         do {
@@ -88,8 +94,13 @@ public final class SQLiteTrialStore: TrialStore {
         }
     }
 
+    deinit {
+        checkpointer?.stop()
+    }
+
     /// Closes the connection now rather than at deinit (so a test can reopen the file).
     public func close() throws {
+        checkpointer?.stop()
         do { try dbQueue.close() } catch { throw Self.storeError(error, path: path, opening: false) }
     }
 

@@ -197,6 +197,9 @@ public enum SocketOption {
     /// Queue messages only to completed connections.
     public static let immediate = ZMQ_IMMEDIATE
     public static let reconnectInterval = ZMQ_RECONNECT_IVL
+    /// Connections the kernel queues for a listening socket before it drops their SYNs (the
+    /// peer retries a second later, then two); ZeroMQ's default is 100.
+    public static let backlog = ZMQ_BACKLOG
 }
 
 extension String {

@@ -98,6 +98,7 @@ struct BenchDaemon: ParsableCommand {
         let cpuBefore = Self.cpuSeconds()
         let rssEvery = rssEvery
         var byTrials: [(trials: Int, mb: Double)] = []
+        var warmUpLongestTurn = 0.0
         // Past the start-up (every worker asking at once, the sampler's first fits), dispatch
         // latency is also recorded apart: what a long study sees.
         let steady = LatencyRecorder()
@@ -105,7 +106,11 @@ struct BenchDaemon: ParsableCommand {
         scheduler.onTrialFinished = { _, _ in
             finished += 1
             if firstTrial == nil { firstTrial = Date() }
-            if scheduler.dispatchLatencies !== steady, Date().timeIntervalSince(start) >= warmUp { scheduler.dispatchLatencies = steady }
+            if scheduler.dispatchLatencies !== steady, Date().timeIntervalSince(start) >= warmUp {
+                scheduler.dispatchLatencies = steady
+                warmUpLongestTurn = scheduler.longestTurn
+                scheduler.longestTurn = 0
+            }
             if let rssEvery, finished % rssEvery == 0, let rss = residentMemoryBytes() {
                 byTrials.append((finished, Double(rss) / 1_048_576))
                 FileHandle.standardError.write(Data(String(format: "%d trials: scheduler RSS %.1f MB, %.1f s\n", finished, Double(rss) / 1_048_576, Date().timeIntervalSince(start)).utf8))
@@ -143,12 +148,14 @@ struct BenchDaemon: ParsableCommand {
             "rss_mb": memory.map { Double($0) / 1_048_576 }, "workers_dropped": dropped.count, "messages_unsent": dropped.unsentMessages,
             "rss_mb_by_trials": byTrials.map { [$0.trials, $0.mb] as [Any] },
             "sampler_asks": asks.count, "sampler_ask_mean_ms": asks.count > 0 ? asks.seconds * 1000 / Double(asks.count) : 0,
+            "scheduler_longest_turn_ms": max(warmUpLongestTurn, scheduler.longestTurn) * 1000,
         ]
         if !steady.samples.isEmpty {
             // Runs shorter than the warm-up have none (and JSON has no NaN).
             object["steady_after_s"] = warmUp
             object["steady_dispatch_p99_ms"] = steady.quantile(0.99) * 1000
             object["steady_dispatch_samples"] = steady.samples.count
+            object["steady_longest_turn_ms"] = scheduler.longestTurn * 1000
         }
         if simulate != nil {
             let idle = reports.reduce(0) { $0 + $1.idleSeconds }, busy = reports.reduce(0) { $0 + $1.busySeconds }
@@ -164,6 +171,7 @@ struct BenchDaemon: ParsableCommand {
             object["worker_heartbeat_misses_while_simulator_lagged"] = reports.reduce(0) { $0 + $1.heartbeatMissesWhileLagging }
             object["simulator_longest_turn_s"] = reports.map(\.longestTurn).max() ?? 0
             object["worker_longest_silence_s"] = reports.map(\.longestSilence).max() ?? 0
+            object["worker_longest_join_s"] = reports.map(\.longestJoin).max() ?? 0
         }
         // The simulation's figures are many; they come as JSON only.
         if json || simulate != nil {

@@ -64,6 +64,9 @@ struct SimulatedReport: Codable {
     /// The longest turn of this host's loop, in seconds.
     var longestTurn = 0.0
     var longestSilence = 0.0
+    /// The longest wait from a simulated worker's hello to its welcome, in seconds (a listen
+    /// backlog too short for a thousand connections made this two seconds).
+    var longestJoin = 0.0
 }
 
 final class SimulatedWorkerHost {
@@ -74,7 +77,9 @@ final class SimulatedWorkerHost {
         var value = 0.0
         var startedAt = Date()
         var endsAt = Date.distantFuture
+        /// Since the hello, then since the last message from the scheduler.
         var lastHeard = Date()
+        var welcomed = false
         var done = false
     }
 
@@ -103,8 +108,9 @@ final class SimulatedWorkerHost {
 
     func run(deadline: Date) throws -> SimulatedReport {
         var report = SimulatedReport()
-        for (index, sim) in sims.enumerated() {
-            try sim.socket.send(try Envelope(.hello, HelloMessage(worker: "sim-\(index)", host: "bench", pid: getpid())).frames)
+        for index in sims.indices {
+            try sims[index].socket.send(try Envelope(.hello, HelloMessage(worker: "sim-\(index)", host: "bench", pid: getpid())).frames)
+            sims[index].lastHeard = Date()
         }
         var lastBeat = Date()
         lastTurn = Date()
@@ -149,6 +155,8 @@ final class SimulatedWorkerHost {
         sims[index].lastHeard = now
         switch envelope.type {
         case .welcome:
+            if !sims[index].welcomed { report.longestJoin = max(report.longestJoin, silence) }
+            sims[index].welcomed = true
             sims[index].idleSince = now
             _ = try sims[index].socket.send(Envelope(type: .ready).frames)
         case .assign:
