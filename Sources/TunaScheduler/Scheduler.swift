@@ -109,6 +109,7 @@ public final class Scheduler {
     public init(store: any TrialStore, options: Options) throws {
         self.store = store
         self.options = options
+        raiseOpenFileLimit()
         context = try ZMQContext()
         if let security = options.security {
             // The handler must listen before the server socket takes its first handshake.

@@ -123,6 +123,23 @@ final class GatedSampler: Sampler, @unchecked Sendable {
         try harness.expectConsistent()
     }
 
+    /// A worker welcomed asks for work within a round trip: a wave of them joining (a job
+    /// array starting) is asked for as it joins, in one ask, not a round trip behind it.
+    @Test func workersJustWelcomedAreAskedForBeforeTheirReadyArrives() throws {
+        let sampler = GatedSampler()
+        let harness = try harness(.memory, sampler: sampler, heartbeat: 5)
+        let workers = try (0..<300).map { try harness.worker("w\($0)") }
+        for worker in workers { try worker.send(.hello, HelloMessage(worker: worker.name, host: "test", pid: 1)) }
+        #expect(try harness.pump { harness.scheduler.workerCount == 300 })
+        let active = try harness.scheduler.add(try harness.sphere(trials: 1000))
+        try harness.scheduler.step(timeoutMilliseconds: 0)
+        // Not one of them has said `ready`; the ask covers all 300 (not only the 128 kept ahead).
+        #expect(harness.scheduler.waitingWorkers == 0)
+        #expect(active.proposals?.inFlight == 300)
+        sampler.open(300)
+        #expect(try harness.pump { active.proposals?.queued.count == 300 })
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aStudyStoppedDuringAnAskGetsNoTrialAndResumesCleanly(_ kind: StoreKind) throws {
         let sampler = GatedSampler()

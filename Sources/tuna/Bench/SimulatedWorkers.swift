@@ -4,6 +4,7 @@ import TunaProtocol
 import TunaTensor
 import TunaSearch
 import TunaWire
+import TunaBase
 
 /// `tuna bench sim-workers` (hidden): many lightweight workers in one process, one DEALER
 /// socket each, served by one thread. Each speaks the protocol as `tuna worker` does (hello,
@@ -96,6 +97,7 @@ final class SimulatedWorkerHost {
         self.heartbeat = heartbeat
         self.duration = duration
         rng = SeededGenerator(seed: seed)
+        raiseOpenFileLimit()
         context = try ZMQContext()
         for index in 0..<count {
             let socket = try ZMQSocket(context, .dealer)
