@@ -59,7 +59,7 @@ public final class SQLiteTrialStore: TrialStore {
             try queue.write { db in _ = try Schema.check(db, path: path) }
             try Schema.migrator.migrate(queue)
             self.dbQueue = queue
-            checkpointer = path == ":memory:" || path.isEmpty ? nil : try WALCheckpointer(path: path)
+            checkpointer = path == ":memory:" || path.isEmpty ? nil : try WALCheckpointer(path: path, writer: queue)
         } catch {
             throw Self.storeError(error, path: path, opening: true)
         }
