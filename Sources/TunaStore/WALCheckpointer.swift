@@ -15,7 +15,8 @@ import GRDB
 /// block the writer, while they find much new (each pass is shorter than the last, copying
 /// only what came in during the one before), then one last pass on the writer's connection,
 /// between two of its transactions: the writer waits for a short tail only, and its next
-/// transaction finds the log all copied and starts it over.
+/// transaction finds the log all copied and starts it over. That last pass syncs the log and
+/// the file on the writer's thread, so it waits until the log passes 16 MB.
 final class WALCheckpointer: @unchecked Sendable {
     /// Seconds between rounds.
     let interval: Double
@@ -24,6 +25,9 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Frames (pages) that may arrive during a pass for the next to be the writer's: about
     /// 1 MB, copied in a few milliseconds.
     static let shortTail = 256
+    /// The log's length, in frames (4 KB pages), past which a round starts it over: 16 MB,
+    /// four times SQLite's own checkpoint threshold.
+    static let restartAfter = 4_096
 
     private let connection: DatabaseQueue
     private let writer: DatabaseQueue
@@ -31,8 +35,6 @@ final class WALCheckpointer: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var rounds = 0
-    /// The log's length when the last round left it all copied (nothing to do until it grows).
-    private var copiedThrough = -1
 
     /// Opens a second connection to `path` and starts the thread; `writer` is the writer's.
     init(path: String, writer: DatabaseQueue, interval: Double = 0.25) throws {
@@ -88,17 +90,16 @@ final class WALCheckpointer: @unchecked Sendable {
         for _ in 0..<Self.passesPerRound {
             guard let frames = try? connection.writeWithoutTransaction({ try $0.checkpoint(.passive) }) else { return }
             let allCopied = frames.checkpointedFrameCount >= frames.walFrameCount
-            if allCopied && (frames.walFrameCount == 0 || frames.walFrameCount == copiedThrough) { return }
             // A reader of another process may still need the frames the pass could not copy;
             // until it moves on, passes copy nothing more.
             guard allCopied else { return }
+            // Short enough: the writer's pass (two fsyncs on its thread, and a disk that
+            // hiccups makes them 100 ms) waits until starting the log over is worth it.
+            if frames.walFrameCount < Self.restartAfter { return }
             let arrived = previous < 0 ? Int.max : frames.walFrameCount - previous
             previous = frames.walFrameCount
             if arrived <= Self.shortTail { break }
         }
-        if let frames = try? writer.writeWithoutTransaction({ try $0.checkpoint(.passive) }),
-           frames.checkpointedFrameCount >= frames.walFrameCount {
-            copiedThrough = frames.walFrameCount
-        }
+        _ = try? writer.writeWithoutTransaction { try $0.checkpoint(.passive) }
     }
 }
