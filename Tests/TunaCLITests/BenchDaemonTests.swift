@@ -32,5 +32,10 @@ import Testing
         #expect(idle >= 0 && idle < 1)
         #expect((object["sampler_asks"] as? Int ?? 0) > 0)
         #expect(object["steady_dispatch_p99_ms"] == nil)
+        // Every simulated worker joined (hello to welcome takes some time) and got a first trial.
+        #expect((object["worker_longest_join_s"] as? Double ?? 0) > 0)
+        let firstAssign = try #require(object["worker_first_assign_p99_ms"] as? Double)
+        #expect(firstAssign > 0 && firstAssign >= (object["worker_first_assign_p50_ms"] as? Double ?? .infinity))
+        #expect((object["scheduler_longest_turn_ms"] as? Double ?? 0) > 0)
     }
 }

@@ -167,6 +167,10 @@ struct BenchDaemon: ParsableCommand {
             object["worker_idle_fraction"] = idle + busy > 0 ? idle / (idle + busy) : 0
             object["worker_seen_dispatch_p50_ms"] = seen.quantile(0.5) * 1000
             object["worker_seen_dispatch_p99_ms"] = seen.quantile(0.99) * 1000
+            let first = LatencyRecorder()
+            for report in reports { for ms in report.firstDispatchMs { first.record(ms / 1000) } }
+            object["worker_first_assign_p50_ms"] = first.quantile(0.5) * 1000
+            object["worker_first_assign_p99_ms"] = first.quantile(0.99) * 1000
             object["worker_heartbeat_misses"] = reports.reduce(0) { $0 + $1.heartbeatMisses }
             object["worker_heartbeat_misses_while_simulator_lagged"] = reports.reduce(0) { $0 + $1.heartbeatMissesWhileLagging }
             object["simulator_longest_turn_s"] = reports.map(\.longestTurn).max() ?? 0

@@ -50,8 +50,11 @@ struct TrialDuration: Sendable {
 
 /// What one host of simulated workers measured.
 struct SimulatedReport: Codable {
-    /// From sending `ready` (or a result) to receiving `assign`, in milliseconds.
+    /// From sending a result to receiving the next `assign`, in milliseconds.
     var dispatchMs: [Double] = []
+    /// From `ready` after the welcome to the first `assign`, in milliseconds: the join, when a
+    /// thousand workers ask at once and wait their turn in one queue.
+    var firstDispatchMs: [Double] = []
     var idleSeconds = 0.0
     var busySeconds = 0.0
     var trials = 0
@@ -74,6 +77,8 @@ final class SimulatedWorkerHost {
     struct Sim {
         var socket: ZMQSocket
         var idleSince: Date?
+        /// Not assigned anything yet since the welcome.
+        var joining = true
         var trial: Int64?
         var value = 0.0
         var startedAt = Date()
@@ -165,9 +170,14 @@ final class SimulatedWorkerHost {
             let assignment = try envelope.decode(AssignMessage.self)
             if let since = sims[index].idleSince {
                 report.idleSeconds += now.timeIntervalSince(since)
-                report.dispatchMs.append(now.timeIntervalSince(since) * 1000)
+                if sims[index].joining {
+                    report.firstDispatchMs.append(now.timeIntervalSince(since) * 1000)
+                } else {
+                    report.dispatchMs.append(now.timeIntervalSince(since) * 1000)
+                }
             }
             sims[index].idleSince = nil
+            sims[index].joining = false
             sims[index].trial = assignment.trialID
             sims[index].value = assignment.params.values.reduce(0) { sum, value in
                 let x = value.number ?? 0
