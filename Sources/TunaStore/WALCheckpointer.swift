@@ -10,7 +10,7 @@ import GRDB
 ///
 /// The log starts over from its beginning only when a transaction of the writer begins with
 /// every frame copied; under a steady stream of commits a checkpoint from another connection
-/// never gets there, and the log grew by 4 MB a second (816 MB after 200,000 trials). So a
+/// never gets there, and the log grew by 40 MB a second (816 MB after 200,000 trials). So a
 /// round copies in two steps: PASSIVE passes from this thread's own connection, which never
 /// block the writer, while they find much new (each pass is shorter than the last, copying
 /// only what came in during the one before), then one last pass on the writer's connection,

@@ -75,17 +75,18 @@ struct SimulatedReport: Codable {
 
 final class SimulatedWorkerHost {
     struct Sim {
+        /// Before its first welcome, then before its first trial, then working.
+        enum Phase { case connecting, joining, working }
+
         var socket: ZMQSocket
+        var phase = Phase.connecting
         var idleSince: Date?
-        /// Not assigned anything yet since the welcome.
-        var joining = true
         var trial: Int64?
         var value = 0.0
         var startedAt = Date()
         var endsAt = Date.distantFuture
         /// Since the hello, then since the last message from the scheduler.
         var lastHeard = Date()
-        var welcomed = false
         var done = false
     }
 
@@ -162,22 +163,24 @@ final class SimulatedWorkerHost {
         sims[index].lastHeard = now
         switch envelope.type {
         case .welcome:
-            if !sims[index].welcomed { report.longestJoin = max(report.longestJoin, silence) }
-            sims[index].welcomed = true
+            if sims[index].phase == .connecting {
+                report.longestJoin = max(report.longestJoin, silence)
+                sims[index].phase = .joining
+            }
             sims[index].idleSince = now
             _ = try sims[index].socket.send(Envelope(type: .ready).frames)
         case .assign:
             let assignment = try envelope.decode(AssignMessage.self)
             if let since = sims[index].idleSince {
                 report.idleSeconds += now.timeIntervalSince(since)
-                if sims[index].joining {
+                if sims[index].phase == .joining {
                     report.firstDispatchMs.append(now.timeIntervalSince(since) * 1000)
                 } else {
                     report.dispatchMs.append(now.timeIntervalSince(since) * 1000)
                 }
             }
             sims[index].idleSince = nil
-            sims[index].joining = false
+            sims[index].phase = .working
             sims[index].trial = assignment.trialID
             sims[index].value = assignment.params.values.reduce(0) { sum, value in
                 let x = value.number ?? 0
